@@ -1,0 +1,43 @@
+"""The `plua2` command line: one subcommand a module, each with `add_arguments` and `main`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+#: subcommand -> (module that implements it, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("plua2.supervisor.run_command", "run a Lua script in a supervised worker"),
+    "up": ("plua2.supervisor.up_command", "emulate a whole HC3 for a project folder"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="plua2", description="Async Lua runtime and Fibaro HC3 emulator"
+    )
+    parser.add_argument("--version", action="version", version=f"plua2 {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command)
+        command.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return int(args._module.main(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
