@@ -37,6 +37,8 @@ The worker converts Lua values to them and back by these rules (worker/lua_value
 So `{1, nil, 3}` (a hole) is the map `{1: 1, 3: 3}`, and the empty table is an empty array, as the
 HC3's `json.encode({})` gives `[]`. Integer map keys survive (the unpacker allows non-string keys).
 Cycles and nesting deeper than 200 are refused.
+msgpack extension types (timestamps included) are not plain values: a frame holding one is a
+RemoteProtocolError.
 """
 
 from __future__ import annotations
@@ -79,9 +81,15 @@ def encode(message: Message) -> bytes:
 def decode_payload(payload: bytes) -> Message:
     """The message in one frame's payload. Raises RemoteProtocolError on anything malformed."""
     try:
-        body = msgpack.unpackb(payload, raw=False, strict_map_key=False, use_list=True)
+        body = msgpack.unpackb(
+            payload, raw=False, strict_map_key=False, use_list=True, ext_hook=_refuse_ext
+        )
     except Exception as exc:  # msgpack raises many types on garbage; all mean the same here
         raise RemoteProtocolError(f"undecodable frame: {exc.__class__.__name__}") from None
+    # msgpack decodes the timestamp extension (type -1, byte 0xff) without calling ext_hook:
+    # only a payload holding a 0xff byte can carry one, so only those are searched for it.
+    if b"\xff" in payload and _has_timestamp(body):
+        raise RemoteProtocolError("frame holds a msgpack timestamp, not a plain value")
     if not isinstance(body, list) or len(body) < 2:
         raise RemoteProtocolError("frame is not a [kind, generation, ...] array")
     kind, generation = body[0], body[1]
@@ -97,6 +105,24 @@ def decode_payload(payload: bytes) -> Message:
     message = cls(generation, *values)
     _check_fields(message, RemoteProtocolError)
     return message
+
+
+def _refuse_ext(code: int, data: bytes) -> Any:
+    raise ValueError(f"msgpack extension type {code} is not a plain value")
+
+
+def _has_timestamp(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, msgpack.Timestamp):
+            return True
+    return False
 
 
 def _check_fields(message: Message, error: type[Exception]) -> None:
