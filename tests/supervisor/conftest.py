@@ -1,0 +1,11 @@
+"""Supervision tests run on trio's MockClock: a test that takes `autojump_clock` skips every wait."""
+
+from __future__ import annotations
+
+import pytest
+import trio.testing
+
+
+@pytest.fixture
+def autojump_clock() -> trio.testing.MockClock:
+    return trio.testing.MockClock(autojump_threshold=0)
