@@ -1,0 +1,5 @@
+Utils = {}
+
+function Utils.greeting(name)
+  return "Hello from " .. name
+end
