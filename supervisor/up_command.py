@@ -1,0 +1,161 @@
+"""`plua2 up DIR`: a whole emulated HC3 for a project folder.
+
+Theory of operation
+-------------------
+`main(args)` checks everything that can be wrong before serving, each as ONE clear line on stderr
+and exit status 2: the folder must exist, `plua2.toml` (optional) must be valid, and the state file
+(`<state dir>/plua2.db`, default `DIR/.plua2/`) must be usable (a corrupt or newer-schema file is
+refused and left untouched). Then one trio nursery runs:
+
+- hypercorn's trio server with the quart-trio app (`fibaro_api.app`), bound to `--host`/`--port`
+  (port 0 picks a free one); when bound, one line is printed: `plua2 up: serving http://HOST:PORT/`;
+- a signal watcher: SIGTERM or SIGINT -> shutdown; `--run-for SECONDS` -> shutdown after that time;
+- `start_quickapps(nursery, home, api)`: the seam where the next issue starts the QuickApp workers.
+
+Shutdown: long polls on refreshStates are woken at once (`RefreshStates.close`), hypercorn gets
+1 s of grace for requests in flight, the store is closed. The whole stop takes well under 3 s.
+Every option also reads an environment variable (PLUA2_HOST, PLUA2_PORT, PLUA2_STATE_DIR,
+PLUA2_USER, PLUA2_PASSWORD, PLUA2_RUN_FOR); the command line wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+import trio
+from hypercorn.config import Config
+from hypercorn.trio import serve
+from plua2.fibaro_api.api import Api
+from plua2.fibaro_api.app import BasicAuth, create_app
+from plua2.fibaro_api.errors import HC3Error
+from plua2.fibaro_api.home import Home
+from plua2.fibaro_api.project import PROJECT_FILE, ProjectError, apply_project, load_project
+from plua2.fibaro_api.refresh_states import RefreshStates
+from plua2.fibaro_api.store import StateFileError, Store, open_store
+
+__all__ = ["add_arguments", "main", "start_quickapps"]
+
+SHUTDOWN_GRACE = 1.0
+
+
+def _env_float(name: str) -> float | None:
+    text = os.environ.get(name)
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise SystemExit(f"plua2 up: {name}={text!r} is not a number") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    env = os.environ.get
+    parser.add_argument("dir", metavar="DIR", help="the project folder")
+    parser.add_argument("--host", default=env("PLUA2_HOST", "127.0.0.1"),
+                        help="address to bind (default 127.0.0.1; env PLUA2_HOST)")  # fmt: skip
+    parser.add_argument("--port", type=int, default=None,
+                        help="port to bind, 0 for any free one (default 8888; env PLUA2_PORT)")  # fmt: skip
+    parser.add_argument("--state-dir", default=env("PLUA2_STATE_DIR"),
+                        help="state folder (default DIR/.plua2; env PLUA2_STATE_DIR)")  # fmt: skip
+    parser.add_argument("--user", default=env("PLUA2_USER", "admin"),
+                        help="HTTP Basic user (default admin; env PLUA2_USER)")  # fmt: skip
+    parser.add_argument("--password", default=env("PLUA2_PASSWORD", "admin"),
+                        help="HTTP Basic password (default admin; env PLUA2_PASSWORD)")  # fmt: skip
+    parser.add_argument("--run-for", type=float, default=None, metavar="SECONDS",
+                        help="stop after SECONDS (env PLUA2_RUN_FOR)")  # fmt: skip
+
+
+def _fail(message: str) -> int:
+    print(f"plua2 up: {message}", file=sys.stderr, flush=True)
+    return 2
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        port = args.port if args.port is not None else int(os.environ.get("PLUA2_PORT", "8888"))
+        run_for = args.run_for if args.run_for is not None else _env_float("PLUA2_RUN_FOR")
+        poll_timeout = _env_float("PLUA2_REFRESH_TIMEOUT") or 30.0
+    except (ValueError, SystemExit) as error:
+        return _fail(str(error) or "PLUA2_PORT is not a number")
+    project = Path(args.dir)
+    if not project.is_dir():
+        return _fail(f"project folder {project} does not exist")
+    try:
+        config = load_project(project / PROJECT_FILE)
+    except ProjectError as error:
+        return _fail(str(error))
+    state_dir = Path(args.state_dir) if args.state_dir else project / ".plua2"
+    try:
+        store = open_store(state_dir)
+    except StateFileError as error:
+        return _fail(str(error))
+    try:
+        home = Home(
+            store,
+            config.home_settings(),
+            username=args.user,
+            refresh=RefreshStates(poll_timeout=poll_timeout),
+        )
+        apply_project(home, config)
+    except (ProjectError, HC3Error) as error:
+        store.close()
+        return _fail(f"{project / PROJECT_FILE}: {getattr(error, 'message', error)}")
+    api = Api(home)
+    try:
+        trio.run(_serve, api, store, args.host, port, BasicAuth(args.user, args.password), run_for)
+    except OSError as error:
+        return _fail(f"cannot serve on {args.host}:{port}: {error}")
+    finally:
+        store.close()
+    return 0
+
+
+async def start_quickapps(nursery: trio.Nursery, home: Home, api: Api) -> None:
+    """The seam for the next issue: start a supervised worker for every QuickApp of the project,
+    attach the worker table as `home.action_sink` and `api.workers`. Nothing runs here yet."""
+
+
+async def _serve(
+    api: Api, store: Store, host: str, port: int, auth: BasicAuth, run_for: float | None
+) -> None:
+    stop = trio.Event()
+    config = Config()
+    config.bind = [f"{host}:{port}"]
+    config.graceful_timeout = SHUTDOWN_GRACE
+    config.accesslog = None
+    config.errorlog = None
+    config.keep_alive_timeout = 75
+    app = create_app(api, auth)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_watch_signals, stop)
+        if run_for is not None:
+            nursery.start_soon(_stop_after, stop, run_for)
+        binds = await nursery.start(_run_server, app, config, stop)
+        url = binds[0] if binds else f"http://{host}:{port}"
+        print(f"plua2 up: serving {url}/", flush=True)
+        await start_quickapps(nursery, api.home, api)
+        await stop.wait()
+        api.home.refresh.close()
+        nursery.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE + 1.0
+
+
+async def _run_server(
+    app: object, config: Config, stop: trio.Event, task_status: trio.TaskStatus[list[str]]
+) -> None:
+    await serve(app, config, shutdown_trigger=stop.wait, task_status=task_status)  # type: ignore[arg-type]
+
+
+async def _watch_signals(stop: trio.Event) -> None:
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for _ in signals:
+            stop.set()
+            return
+
+
+async def _stop_after(stop: trio.Event, seconds: float) -> None:
+    await trio.sleep(seconds)
+    stop.set()
