@@ -159,3 +159,9 @@ async def _watch_signals(stop: trio.Event) -> None:
 async def _stop_after(stop: trio.Event, seconds: float) -> None:
     await trio.sleep(seconds)
     stop.set()
+
+
+if __name__ == "__main__":  # `python -m plua2.supervisor.up_command DIR ...` == `plua2 up DIR ...`
+    _parser = argparse.ArgumentParser(prog="plua2 up")
+    add_arguments(_parser)
+    sys.exit(main(_parser.parse_args()))
