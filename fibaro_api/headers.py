@@ -205,6 +205,8 @@ class _Reader:
             self.once(key, parsed)
         elif key == "useUiView":
             parsed = self.lua(key, value)
+            if isinstance(parsed, RawLua):
+                return
             if not isinstance(parsed, bool):
                 raise self.error(f"--%%useUiView must be true or false, got {value!r}")
             self.once(key, parsed)

@@ -15,7 +15,8 @@ even when that code carries `--%%` lines of its own (they sit after the marker a
 
 Round trip: unpack then pack gives the same files, interfaces and initialProperties, with these
 normalisations (an .fqa written by `plua2 pack` is already normal, so it comes back identical):
-viewLayout/uiView/uiCallbacks are rebuilt from the UI rows, `apiVersion` becomes "1.3",
+viewLayout/uiView/uiCallbacks are rebuilt from the UI rows (so an empty uiView gets the rows
+too, and the viewLayout title is `quickApp_device_<--%%id or 0>`), `apiVersion` becomes "1.3",
 `typeTemplateInitialized` and `useUiView` are always present, a file's `isOpen` flag is reset
 (main open, others closed), a quickAppVariable's extra fields (`type: "password"`) are dropped and
 an empty JSON object inside a value comes back as `[]` (Lua has one empty table). Each of these
@@ -100,19 +101,18 @@ def render_headers(source: QuickAppSource) -> tuple[str, list[str]]:
             extra[prop] = value
     if source.initial_interfaces:
         lines.append(f"--%%interfaces={to_lua_literal(list(source.initial_interfaces))}")
-    odd_names: dict[str, Any] = {}
     for variable in source.quick_app_variables:
         name, value = variable["name"], variable.get("value")
         if set(variable) - {"name", "value"}:
             warnings.append(f"quickAppVariable {name!r}: fields other than name/value dropped")
         if _has_empty_object(value):
             warnings.append(f"quickAppVariable {name!r}: an empty object {{}} becomes []")
-        if _SAFE_VAR_NAME.fullmatch(name) and not odd_names:
+        if _SAFE_VAR_NAME.fullmatch(name):
             lines.append(f"--%%var={name}:{to_lua_literal(value)}")
+        elif value is None:
+            warnings.append(f"quickAppVariable {name!r}: a nil value under this name is dropped")
         else:
-            odd_names[name] = value
-    if odd_names:
-        lines.append(f"--%%quickVars={to_lua_literal(odd_names)}")
+            lines.append(f"--%%quickVars={to_lua_literal({name: value})}")
     if source.use_ui_view:
         lines.append("--%%useUiView=true")
     for name, disk_name in _file_names(source).items():
@@ -148,4 +148,6 @@ def unpack_files(source: QuickAppSource) -> tuple[dict[str, str], list[str]]:
             warnings.append("the main file's isOpen becomes true when packed")
     if len(source.ui_rows) == 0 and (source.ui_callbacks or source.ui_view):
         warnings.append("the UI has no --%%u form; it is dropped")
+    elif source.ui_rows and not source.ui_view:
+        warnings.append("uiView is empty; packing builds it from the UI rows")
     return files, warnings
