@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from plua2 import cli
 from plua2.supervisor import pack_command
 from quickapp_helpers import EXAMPLES
+
+from plua2 import cli
 
 PANEL = EXAMPLES / "panel" / "main.lua"
 EXPORT = EXAMPLES / "hc3_export.fqa"
