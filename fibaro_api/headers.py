@@ -70,6 +70,7 @@ _DIRECTIVE = re.compile(r"^\s*--%%\s*([A-Za-z_][\w-]*)\s*(?:([:=])(.*))?$")
 _OLD_FILE = re.compile(r"^\s*--(FILE|IMAGE):(.*)$")
 _END_MARKER = re.compile(r"^\s*--.*(?:\bEOH\b|ENDOFHEADERS|ENDOFDIRECTIVES)")
 _NUMBERED_ROW = re.compile(r"u\d+")
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-. ]{0,99}")  # as fqa.py accepts
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,10 @@ class _Reader:
         if path.startswith("$"):
             self.warn(f"--%%file {path}: bundled libraries ($name) are not supported; skipped")
             return
+        if not _FILE_NAME.fullmatch(name):
+            raise self.error(
+                f"--%%file: {name!r} is not a plain HC3 file name (letters, digits, _)"
+            )
         if any(n == name for _, n in self.files):
             raise self.error(f"--%%file: two files named {name!r}")
         self.files.append((path, name))

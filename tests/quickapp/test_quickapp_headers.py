@@ -183,6 +183,7 @@ def test_non_literal_ui_row_is_skipped_with_warning() -> None:
         ("--%%properties={1,2}\n", 1, "name=value"),
         ("--%%useUiView=1\n", 1, "true or false"),
         ("--%%file=a.lua,x\n--%%file=b.lua,x\n", 2, "two files"),
+        ("--%%file=a.lua,../evil\n", 1, "not a plain HC3 file name"),
     ],
 )
 def test_bad_values_raise_header_error_with_file_and_line(
