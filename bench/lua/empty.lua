@@ -1,0 +1,1 @@
+-- An empty script: the wall time of running it is the runtime's start-up and shutdown cost.
