@@ -45,6 +45,7 @@ __all__ = [
     "HelloReceived",
     "PongReceived",
     "ProtocolViolated",
+    "RESTING_STATES",
     "ReadyReceived",
     "RestartPolicy",
     "RestartRequested",

@@ -6,11 +6,9 @@ Theory of operation
 
 - a clock loop ticks the lifecycle at `next_deadline()` (time is `trio.current_time()`, so tests run
   on `MockClock`), and wakes up early whenever an event was dispatched;
-- per incarnation (one `Spawn` action), a task spawns the process through the `Spawner` (bounded by
-  `start_timeout`), then runs: a stdout reader that always drains the pipe through a `FrameDecoder`
-  and turns messages into events, a stderr reader that turns lines into `on_stderr` calls, a single
-  writer fed by a bounded channel (so frames never interleave), and `process.wait()` whose result
-  becomes the `Exited` event once the readers have drained (bounded by `EOF_GRACE`).
+- per `Spawn` action, a task spawns the process through the `Spawner` (bounded by `start_timeout`)
+  and hands it to an `Incarnation` (incarnation.py), which runs its pipes until the exit; messages
+  become lifecycle events or listener calls here, and the exit becomes the `Exited` event.
 
 Invariants:
 - Every change of supervision state goes through `_dispatch`, which feeds the lifecycle and applies
@@ -19,11 +17,9 @@ Invariants:
 - Everything from a worker is tagged with the incarnation it came from: a message whose generation
   is not that incarnation's is dropped (counted in `stale_messages`), and actions for a generation
   that is no longer current do nothing.
-- Garbage on stdout is a `ProtocolViolated` event for this worker only (killed, then restarted); the
-  reader keeps draining until EOF so the dying worker never blocks on a full pipe.
-- Nothing awaits a worker without a bound: requests have a timeout, the kill and the reap on the way
-  out run shielded under a deadline, and `process.aclose()` always runs after the exit (no leaked
-  fds).
+- Garbage on stdout is a `ProtocolViolated` event for this worker only (killed, then restarted).
+- Nothing awaits a worker without a bound: requests have a timeout, spawns `start_timeout`, and the
+  kill and reap on the way out run shielded under a deadline (incarnation.py).
 - A listener exception is logged, never allowed to take the supervisor down; `on_request` runs in
   the incarnation's nursery, so a slow one never stalls the reader.
 """
@@ -34,19 +30,17 @@ import itertools
 import logging
 import math
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import trio
 
-from ..shared.codec import FrameDecoder, encode
+from ..shared.codec import encode
 from ..shared.errors import LocalProtocolError, RemoteProtocolError
 from ..shared.messages import (
     PROTOCOL_VERSION,
     Error,
     Hello,
-    Load,
     Log,
     Message,
     Ping,
@@ -64,9 +58,9 @@ from .errors import (
     WorkerGone,
     WorkerNotRunning,
 )
+from .incarnation import Incarnation
 from .lifecycle import WorkerLifecycle, WorkerStatus
 from .policy import (
-    SIGKILL,
     Action,
     ErrorReported,
     EscalateStop,
@@ -76,7 +70,6 @@ from .policy import (
     PongReceived,
     ProtocolViolated,
     ReadyReceived,
-    RestartPolicy,
     RestartRequested,
     SendLoad,
     SendPing,
@@ -91,103 +84,13 @@ from .policy import (
     Tick,
     WorkerState,
 )
-from .process import Spawner, WorkerProcess
+from .process import Spawner
+from .worker_spec import DefaultListener, WorkerListener, WorkerSpec
 
+# WorkerSpec and the listener types are re-exported: the owner of a worker task needs them all.
 __all__ = ["DefaultListener", "WorkerListener", "WorkerSpec", "WorkerTask"]
 
 logger = logging.getLogger(__name__)
-
-#: frames queued for one worker's stdin before `notify` refuses and pings are skipped
-WRITE_QUEUE = 1024
-#: after the exit, how long the readers may take to drain what the worker wrote last
-EOF_GRACE = 0.5
-#: a stderr "line" longer than this is cut
-MAX_STDERR_LINE = 64 * 1024
-READ_SIZE = 64 * 1024
-
-
-@dataclass(frozen=True)
-class WorkerSpec:
-    """What to run in a worker and how to supervise it. `options` go into the Load message."""
-
-    id: int
-    name: str
-    source: str | bytes
-    chunkname: str = "main"
-    options: Mapping[str, Any] = field(default_factory=dict)
-    policy: RestartPolicy = field(default_factory=RestartPolicy)
-
-    def __post_init__(self) -> None:
-        encode(self.load_message(1))  # an options value the wire cannot carry fails here, loudly
-
-    def load_message(self, generation: int) -> Load:
-        return Load(generation, self.source, self.chunkname, dict(self.options))
-
-
-class WorkerListener(Protocol):
-    """What the owner of the workers hears. Sync methods must not block."""
-
-    def on_log(self, worker_id: int, log: Log) -> None: ...
-
-    def on_stderr(self, worker_id: int, line: str) -> None: ...
-
-    def on_error(self, worker_id: int, error: Error) -> None: ...
-
-    def on_state(
-        self, worker_id: int, old: WorkerState, new: WorkerState, info: Mapping[str, Any]
-    ) -> None: ...
-
-    async def on_request(self, worker_id: int, request: Request) -> Any:
-        """Answer a Request from the worker; an exception becomes Response(ok=False, text)."""
-        ...
-
-
-class DefaultListener:
-    """A listener that ignores everything and knows no method: subclass it and override."""
-
-    def on_log(self, worker_id: int, log: Log) -> None:
-        pass
-
-    def on_stderr(self, worker_id: int, line: str) -> None:
-        pass
-
-    def on_error(self, worker_id: int, error: Error) -> None:
-        pass
-
-    def on_state(
-        self, worker_id: int, old: WorkerState, new: WorkerState, info: Mapping[str, Any]
-    ) -> None:
-        pass
-
-    async def on_request(self, worker_id: int, request: Request) -> Any:
-        raise LookupError(f"unknown method {request.method!r}")
-
-
-class _Incarnation:
-    """One spawned process of the worker and its writer channel."""
-
-    def __init__(
-        self, generation: int, process: WorkerProcess, frames: trio.MemorySendChannel[bytes]
-    ) -> None:
-        self.generation = generation
-        self.process = process
-        self.frames = frames
-        self.nursery: trio.Nursery | None = None
-        self.stdout_done = trio.Event()
-        self.stderr_done = trio.Event()
-
-    def send_nowait(self, frame: bytes) -> bool:
-        try:
-            self.frames.send_nowait(frame)
-        except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
-            return False
-        return True
-
-    async def send(self, frame: bytes, worker_id: int) -> None:
-        try:
-            await self.frames.send(frame)
-        except (trio.BrokenResourceError, trio.ClosedResourceError):
-            raise WorkerGone(worker_id, "the worker's input is closed") from None
 
 
 class _PendingRequest:
@@ -215,7 +118,7 @@ class WorkerTask:
         self._listener: WorkerListener = listener if listener is not None else DefaultListener()
         self._nursery: trio.Nursery | None = None
         self._deferred: list[Action] = []
-        self._incarnation: _Incarnation | None = None
+        self._incarnation: Incarnation | None = None
         self._queue: deque[Event] = deque()
         self._dispatching = False
         self._wakeup = trio.Event()
@@ -309,7 +212,8 @@ class WorkerTask:
         self._pending[rid] = pending
         try:
             with trio.move_on_after(timeout):
-                await incarnation.send(frame, self.id)
+                if not await incarnation.send(frame):
+                    raise WorkerGone(self.id, f"{method}: the worker's input is closed")
                 await pending.done.wait()
         finally:
             del self._pending[rid]
@@ -328,7 +232,7 @@ class WorkerTask:
         if not incarnation.send_nowait(frame):
             raise WorkerError(self.id, f"{method}: the worker's input queue is full or closed")
 
-    def _running(self) -> _Incarnation:
+    def _running(self) -> Incarnation:
         incarnation = self._incarnation
         if self.state is not WorkerState.RUNNING or incarnation is None:
             raise WorkerNotRunning(self.id, f"is {self.state.value}, not running")
@@ -382,10 +286,7 @@ class WorkerTask:
             elif isinstance(action, Signal):
                 incarnation = self._current(action.generation)
                 if incarnation is not None:
-                    try:
-                        incarnation.process.send_signal(action.signum)
-                    except OSError:
-                        pass  # already gone: its exit is on the way
+                    incarnation.signal(action.signum)
             elif isinstance(action, SendLoad):
                 self._send(action.generation, self.spec.load_message(action.generation))
             elif isinstance(action, SendPing):
@@ -401,7 +302,7 @@ class WorkerTask:
             # a full queue drops the frame: a worker that stopped reading will miss its pong
             incarnation.send_nowait(encode(message))
 
-    def _current(self, generation: int) -> _Incarnation | None:
+    def _current(self, generation: int) -> Incarnation | None:
         incarnation = self._incarnation
         if incarnation is not None and incarnation.generation == generation:
             return incarnation
@@ -440,38 +341,16 @@ class WorkerTask:
         except Exception as exc:  # any failure of the spawner is this worker's failed start
             self._dispatch(SpawnFailed(generation, f"{type(exc).__name__}: {exc}"))
             return
-        send, receive = trio.open_memory_channel[bytes](WRITE_QUEUE)
-        incarnation = _Incarnation(generation, process, send)
+        incarnation = Incarnation(generation, process, self)
         self._incarnation = incarnation
-        status: int | None = None
         try:
-            async with trio.open_nursery() as nursery:
-                incarnation.nursery = nursery
-                nursery.start_soon(self._read_frames, incarnation)
-                nursery.start_soon(self._read_stderr, incarnation)
-                nursery.start_soon(self._write_frames, incarnation, receive)
-                self._dispatch(Spawned(generation, process.pid))
-                status = await process.wait()
-                with trio.move_on_after(EOF_GRACE):
-                    await incarnation.stdout_done.wait()
-                    await incarnation.stderr_done.wait()
-                nursery.cancel_scope.cancel()
+            status = await incarnation.supervise(
+                lambda: self._dispatch(Spawned(generation, process.pid)), policy.kill_grace
+            )
         finally:
             if self._incarnation is incarnation:
                 self._incarnation = None
-            send.close()
             self._fail_pending(generation)
-            with trio.CancelScope(shield=True):
-                if status is None:  # cancelled or failed before the exit: kill and reap
-                    try:
-                        process.send_signal(SIGKILL)
-                    except OSError:
-                        pass
-                    with trio.move_on_after(policy.kill_grace):
-                        await process.wait()
-                with trio.move_on_after(policy.kill_grace):
-                    await process.aclose()
-        assert status is not None  # only reached once the exit was seen
         self._dispatch(Exited(generation, status))
 
     def _fail_pending(self, generation: int) -> None:
@@ -480,71 +359,15 @@ class WorkerTask:
                 pending.error = WorkerGone(self.id, f"generation {generation} ended")
                 pending.done.set()
 
-    async def _read_frames(self, incarnation: _Incarnation) -> None:
-        decoder = FrameDecoder()
-        broken = False
-        stream = incarnation.process.stdout
-        try:
-            while True:
-                try:
-                    data = await stream.receive_some(READ_SIZE)
-                except (trio.BrokenResourceError, trio.ClosedResourceError):
-                    break
-                if not data:
-                    break  # a partial frame at EOF is not reported: the exit status says more
-                if broken:
-                    continue  # keep draining: a worker must never block on a full pipe
-                error: RemoteProtocolError | None = None
-                try:
-                    decoder.feed(data)
-                except RemoteProtocolError as exc:
-                    broken, error = True, exc
-                for message in decoder.messages():
-                    self._on_message(incarnation, message)
-                if error is not None:
-                    self._dispatch(ProtocolViolated(incarnation.generation, str(error)))
-        finally:
-            incarnation.stdout_done.set()
+    # --- IncarnationEvents -----------------------------------------------------------------------
 
-    async def _read_stderr(self, incarnation: _Incarnation) -> None:
-        buffer = bytearray()
-        stream = incarnation.process.stderr
-        try:
-            while True:
-                try:
-                    data = await stream.receive_some(READ_SIZE)
-                except (trio.BrokenResourceError, trio.ClosedResourceError):
-                    break
-                if not data:
-                    break
-                buffer += data
-                while (end := buffer.find(b"\n")) >= 0:
-                    self._stderr_line(bytes(buffer[:end]))
-                    del buffer[: end + 1]
-                if len(buffer) > MAX_STDERR_LINE:
-                    self._stderr_line(bytes(buffer))
-                    buffer.clear()
-            if buffer:
-                self._stderr_line(bytes(buffer))
-        finally:
-            incarnation.stderr_done.set()
+    def on_garbage(self, incarnation: Incarnation, error: RemoteProtocolError) -> None:
+        self._dispatch(ProtocolViolated(incarnation.generation, str(error)))
 
-    def _stderr_line(self, raw: bytes) -> None:
-        line = raw.decode("utf-8", errors="replace").rstrip("\r")
+    def on_stderr_line(self, incarnation: Incarnation, line: str) -> None:
         self._call_listener(self._listener.on_stderr, self.id, line)
 
-    async def _write_frames(
-        self, incarnation: _Incarnation, frames: trio.MemoryReceiveChannel[bytes]
-    ) -> None:
-        stream = incarnation.process.stdin
-        async with frames:
-            async for frame in frames:
-                try:
-                    await stream.send_all(frame)
-                except (trio.BrokenResourceError, trio.ClosedResourceError):
-                    return  # the worker is going away; its exit is on the way
-
-    def _on_message(self, incarnation: _Incarnation, message: Message) -> None:
+    def on_message(self, incarnation: Incarnation, message: Message) -> None:
         generation = incarnation.generation
         if message.generation != generation:
             self.stale_messages += 1
@@ -574,7 +397,7 @@ class WorkerTask:
         else:
             self._dispatch(ProtocolViolated(generation, f"{message.kind} sent by a worker"))
 
-    async def _answer(self, incarnation: _Incarnation, request: Request) -> None:
+    async def _answer(self, incarnation: Incarnation, request: Request) -> None:
         try:
             result = await self._listener.on_request(self.id, request)
         except Exception as exc:
@@ -592,7 +415,4 @@ class WorkerTask:
             frame = encode(Response(generation, request.rid, ok, result))
         except LocalProtocolError as exc:
             frame = encode(Response(generation, request.rid, False, f"unencodable result: {exc}"))
-        try:
-            await incarnation.send(frame, self.id)
-        except WorkerGone:
-            pass
+        await incarnation.send(frame)  # False: the worker is gone, nobody to answer

@@ -59,9 +59,12 @@ class FakeProcess:
         self.worker_id = worker_id
         self.generation = generation
         self.behaviour = behaviour
-        self.stdin = trio.testing.MemorySendStream()
-        self.stdout = trio.testing.MemoryReceiveStream()
-        self.stderr = trio.testing.MemoryReceiveStream()
+        self._stdin = trio.testing.MemorySendStream()
+        self._stdout = trio.testing.MemoryReceiveStream()
+        self._stderr = trio.testing.MemoryReceiveStream()
+        self.stdin: trio.abc.SendStream = self._stdin
+        self.stdout: trio.abc.ReceiveStream = self._stdout
+        self.stderr: trio.abc.ReceiveStream = self._stderr
         self.returncode: int | None = None
         self.signals: list[int] = []
         self.received: list[Message] = []
@@ -97,18 +100,18 @@ class FakeProcess:
 
     def send_raw(self, data: bytes) -> None:
         if self.returncode is None:
-            self.stdout.put_data(data)
+            self._stdout.put_data(data)
 
     def write_stderr(self, data: bytes) -> None:
         if self.returncode is None:
-            self.stderr.put_data(data)
+            self._stderr.put_data(data)
 
     def exit(self, status: int) -> None:
         if self.returncode is not None:
             return
         self.returncode = status
-        self.stdout.put_eof()
-        self.stderr.put_eof()
+        self._stdout.put_eof()
+        self._stderr.put_eof()
         self._scope.cancel()
         self._exited.set()
 
@@ -126,7 +129,7 @@ class FakeProcess:
                     self.send(Hello(self.generation, b.protocol, self.pid))
                 decoder = FrameDecoder()
                 while True:
-                    data = await self.stdin.get_data()
+                    data = await self._stdin.get_data()
                     if not data:
                         self.exit(0)  # like a real worker: stdin closed -> exit
                         return

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
+from types import ModuleType
+from typing import Any
 
 import pytest
 import trio
 import trio.testing
 from plua2.shared.messages import Error, Hello, Load, Log, Pong, Request, Response
+from plua2.supervisor import errors, lifecycle, policy, worker_task, workers
 from plua2.supervisor.errors import (
     RequestFailed,
     RequestTimeout,
@@ -22,6 +26,10 @@ from supervision_fakes import FakeBehaviour, FakeSpawner, RecordingListener, spe
 
 S = WorkerState
 Clock = trio.testing.MockClock
+
+
+def generation_is(generation: int) -> Callable[[WorkerTask], bool]:
+    return lambda task: task.generation == generation
 
 
 async def test_a_worker_gets_its_code_then_runs_and_answers_pings(autojump_clock: Clock) -> None:
@@ -53,7 +61,7 @@ async def test_a_crash_is_restarted_with_backoff_while_another_worker_keeps_answ
             pongs_before = p2.pongs
             crashed_at = trio.current_time()
             rig.spawner.latest(1).exit(1)
-            await t1.wait_until(lambda t, g=crash + 2: t.generation == g, 1)
+            await t1.wait_until(generation_is(crash + 2), 1)
             spawned_at = trio.current_time()
             assert spawned_at - crashed_at == pytest.approx(0.1 * 2**crash, abs=0.01)
             await t1.wait_state(S.RUNNING, 1)
@@ -388,3 +396,38 @@ async def test_a_failing_listener_does_not_take_the_supervisor_down(
             task.cancel()
         fakes.cancel_scope.cancel()
     assert "listener bug" in caplog.text
+
+
+async def test_a_listener_may_command_the_worker_from_on_state(autojump_clock: Clock) -> None:
+    class StopWhenRunning(RecordingListener):
+        def __init__(self) -> None:
+            super().__init__()
+            self.task: WorkerTask | None = None
+
+        def on_state(self, worker_id: int, old: S, new: S, info: Mapping[str, Any]) -> None:
+            super().on_state(worker_id, old, new, info)
+            if new is S.RUNNING and self.task is not None:
+                self.task.stop()  # queued behind the change being reported, never nested
+
+    async with trio.open_nursery() as fakes:
+        listener = StopWhenRunning()
+        task = WorkerTask(spec(1), FakeSpawner(fakes), listener)
+        listener.task = task
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(task.run)
+            task.start()
+            await task.wait_state(S.STOPPED, 5)
+            task.cancel()
+        assert listener.path(1) == [S.STOPPED, S.STARTING, S.RUNNING, S.STOPPING, S.STOPPED]
+        fakes.cancel_scope.cancel()
+
+
+@pytest.mark.parametrize("module", [policy, lifecycle, errors, worker_task, workers])
+def test_all_lists_the_public_names(module: ModuleType) -> None:
+    defined_here = {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_") and getattr(value, "__module__", None) == module.__name__
+    }
+    assert defined_here <= set(module.__all__)
+    assert all(hasattr(module, name) for name in module.__all__)
