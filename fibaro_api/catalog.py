@@ -170,7 +170,7 @@ def admin_user(username: str) -> dict[str, Any]:
         "alarmRights": [],
         "climateZoneRights": [],
         "profileRights": [],
-        "raStatus": "OK",
+        "raStatus": "NOT_CONNECTED",
         "sendNotifications": True,
         "tracking": 0,
         "useOptionalArmPin": False,
