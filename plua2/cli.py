@@ -13,16 +13,22 @@ from . import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("plua2.supervisor.run_command", "run a Lua script in a supervised worker"),
     "up": ("plua2.supervisor.up_command", "emulate a whole HC3 for a project folder"),
+    "pack": ("plua2.supervisor.pack_command", "pack a QuickApp (.lua with headers) into an .fqa"),
+    "unpack": ("plua2.supervisor.pack_command", "unpack an .fqa into a folder with main.lua"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, just that subcommand's module is imported (a faster start)."""
     parser = argparse.ArgumentParser(
         prog="plua2", description="Async Lua runtime and Fibaro HC3 emulator"
     )
     parser.add_argument("--version", action="version", version=f"plua2 {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name, help=help_text)
+            continue
         module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(command)
@@ -31,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

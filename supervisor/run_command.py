@@ -1,0 +1,153 @@
+"""`plua2 run FILE | -e CODE [--run-for S]`: one plain Lua script in one supervised worker.
+
+The script gets the standard libraries of a desktop Lua (it is the user's own script) but never
+lupa's Python bridge. `print` goes to stdout; errors go to stderr with a Lua traceback and the
+script keeps running, as on an HC3. The run ends when nothing is pending (no timers), or after
+`--run-for` seconds, or on Ctrl-C.
+
+Exit status: 0 when no uncaught Lua error happened, 1 otherwise, 2 for a missing file or a syntax
+error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from ..shared.messages import Error, Log, Request
+from .policy import RESTING_STATES, RestartPolicy, RestartType, WorkerState
+from .spawn_exec import ExecSpawner
+from .worker_task import WorkerSpec
+from .workers import open_worker_table
+
+__all__ = ["add_arguments", "main", "run_script"]
+
+EXIT_OK, EXIT_LUA_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", nargs="?", help="the Lua script to run")
+    parser.add_argument(
+        "-e", dest="code", metavar="CODE", help="run this Lua code instead of a file"
+    )
+    parser.add_argument(
+        "--run-for", type=float, metavar="SECONDS", help="stop after this many seconds"
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="longest a single callback may run before it is stopped (default 3)",
+    )
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script (arg)")
+
+
+class ScriptConsole:
+    """The run's listener: worker output to our stdout and stderr, and the error count."""
+
+    def __init__(self, out: Any = None, err: Any = None) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.errors = 0
+        self.load_failed = False
+
+    def on_log(self, worker_id: int, log: Log) -> None:
+        text = log.text if log.level == "print" else f"[{log.level.upper()}] {log.text}"
+        print(text, file=self.err if log.level == "error" else self.out, flush=True)
+
+    def on_stderr(self, worker_id: int, line: str) -> None:
+        print(line, file=self.err, flush=True)
+
+    def on_error(self, worker_id: int, error: Error) -> None:
+        self.errors += 1
+        if error.where == "load":
+            self.load_failed = True
+            print(f"plua2: {error.message}", file=self.err, flush=True)
+            return
+        text = error.message
+        if error.traceback:
+            tb = error.traceback
+            text = tb if tb.startswith(text) else f"{text}\n{tb}"
+        print(f"Error: {text}", file=self.err, flush=True)
+
+    def on_state(self, worker_id: int, old: WorkerState, new: WorkerState, info: Any) -> None:
+        pass
+
+    async def on_request(self, worker_id: int, request: Request) -> Any:
+        raise LookupError(f"unknown method {request.method}")
+
+
+async def run_script(
+    source: str | bytes,
+    chunkname: str,
+    *,
+    run_for: float | None = None,
+    budget: float = 3.0,
+    argv: list[str] | None = None,
+    console: ScriptConsole | None = None,
+) -> int:
+    """Run one script to its end in a supervised worker; the exit status."""
+    console = console or ScriptConsole()
+    spec = WorkerSpec(
+        id=1,
+        name=chunkname.lstrip("@="),
+        source=source,
+        chunkname=chunkname,
+        options={"exit_when_idle": True, "budget": budget, "argv": list(argv or [])},
+        policy=RestartPolicy(restart=RestartType.TEMPORARY),
+    )
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with trio.open_nursery() as nursery:
+
+            async def stop_on_signal() -> None:
+                async for _ in signals:
+                    nursery.cancel_scope.cancel()
+
+            nursery.start_soon(stop_on_signal)
+            async with open_worker_table(ExecSpawner(), console) as table:
+                deadline = math.inf if run_for is None else trio.current_time() + run_for
+                with trio.move_on_at(deadline):
+                    # a script that ends on its own goes RUNNING -> STOPPED; a crash also rests
+                    table.add(spec)
+                    await table.wait_state(spec.id, RESTING_STATES, math.inf)
+                info = table.info(spec.id)
+            nursery.cancel_scope.cancel()
+    if console.load_failed:
+        return EXIT_USAGE
+    exit_status = info.get("last_exit")
+    crashed = isinstance(exit_status, int) and exit_status not in (0, None) and run_for is None
+    return EXIT_LUA_ERROR if console.errors or crashed else EXIT_OK
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.code is not None:
+        source: str | bytes = args.code
+        chunkname = "=(command line)"
+        script_args = ([args.file] if args.file else []) + list(args.args)
+    elif args.file:
+        path = Path(args.file)
+        try:
+            source = path.read_bytes()
+        except OSError as exc:
+            print(f"plua2: cannot open {args.file}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+        chunkname = "@" + args.file
+        script_args = list(args.args)
+    else:
+        print("plua2 run: give a FILE or -e CODE", file=sys.stderr)
+        return EXIT_USAGE
+    if args.run_for is not None and not args.run_for >= 0:
+        print("plua2 run: --run-for must be a number of seconds >= 0", file=sys.stderr)
+        return EXIT_USAGE
+    return trio.run(
+        lambda: run_script(
+            source, chunkname, run_for=args.run_for, budget=args.budget, argv=script_args
+        )
+    )
