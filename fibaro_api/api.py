@@ -73,7 +73,7 @@ class Api:
             path = "/api" + (path if path.startswith("/") else "/" + path)
         merged = _parse_query(query_string)
         if query:
-            merged.update({k: list(v) for k, v in query.items()})
+            merged.update({k: [v] if isinstance(v, str) else list(v) for k, v in query.items()})
         return await self.router.dispatch(method, path, merged, body)
 
     async def dispatch_raw(

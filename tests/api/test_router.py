@@ -68,6 +68,8 @@ async def test_api_call_is_in_process_and_relative_to_api(home_api) -> None:  # 
     assert same == device
     status, found = await home_api.call("GET", "/devices?interface=turnOnOff&roomID=220")
     assert status == 200 and {d["id"] for d in found} == {100, 101}
+    status, found = await home_api.call("GET", "/devices", query={"name": "Blinds"})
+    assert [d["id"] for d in found] == [104]
     status, raw = await home_api.call_raw("GET", "devices/100/properties/value")
     assert status == 200 and raw.startswith(b'{"value":false')
     assert isinstance(RawJSON(b"[]").data, bytes)
