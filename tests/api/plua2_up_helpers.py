@@ -7,7 +7,6 @@ stop by SIGTERM, kill by SIGKILL). The fixtures in conftest.py stop what they st
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -23,10 +22,8 @@ AUTH = ("admin", "admin")
 
 
 def plua2_up_command() -> list[str]:
-    """`python -m plua2 up`, or the same command's module while the CLI cannot import yet."""
-    if importlib.util.find_spec("plua2.supervisor.run_command") is not None:
-        return [sys.executable, "-m", "plua2", "up"]
-    return [sys.executable, "-m", "plua2.supervisor.up_command"]
+    """The command line of `plua2 up` (the installed CLI, through this interpreter)."""
+    return [sys.executable, "-m", "plua2", "up"]
 
 
 @dataclass
