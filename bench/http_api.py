@@ -245,9 +245,32 @@ async def python_load(port: int, path: str, concurrency: int, duration: float) -
     }
 
 
+async def _settle(port: int, path: str, limit: float) -> float:
+    conn = Connection(HOST, port, AUTH)
+    t0 = time.perf_counter()
+    try:
+        await asyncio.wait_for(conn.request("GET", path), limit)
+    finally:
+        await conn.close()
+    return time.perf_counter() - t0
+
+
+def settle(port: int, path: str, timeout: float = 180.0) -> None:
+    """Wait until the server answers one request quickly again: requests left queued by the
+    previous run (a serialising server such as plua keeps working on them after the load
+    generator hung up) must not be billed to the next run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if asyncio.run(_settle(port, path, timeout)) < 1.0:
+            return
+        time.sleep(0.2)
+
+
 def load(port: int, path: str, concurrency: int, duration: float, use_wrk: bool) -> dict[str, Any]:
+    settle(port, path)
     if use_wrk:
         run_wrk(port, path, concurrency, 1.0)  # warm-up
+        settle(port, path)
         return run_wrk(port, path, concurrency, duration)
     return asyncio.run(python_load(port, path, concurrency, duration))
 
