@@ -24,6 +24,7 @@ handed out twice.
 from __future__ import annotations
 
 import copy
+import json
 import time
 from typing import Any, Protocol
 
@@ -44,6 +45,14 @@ SETTINGS_ATTRS = {"hcName": "hc_name", "defaultLanguage": "default_language",
                    "currency": "currency", "temperatureUnit": "temperature_unit"}  # fmt: skip
 _DEVICE_EDITABLE = {"name": str, "roomID": int, "enabled": bool, "visible": bool,
                     "sortOrder": int, "parentId": int}  # fmt: skip
+
+
+def _check_json(name: str, value: Any) -> None:
+    """Refuse (400) a value that JSON cannot carry (bytes, NaN...) before anything changes."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        raise BadRequest(f"the value of '{name}' cannot be stored as JSON") from None
 
 
 class ActionSink(Protocol):
@@ -193,6 +202,7 @@ class Home:
     def update_property(self, device_id: int, name: str, value: Any) -> bool:
         """Set one property; an actual change is persisted and published (changes + event)."""
         device = self.devices.get(device_id)
+        _check_json(name, value)
         props = device.properties
         old = props.get(name)
         if name in props and old == value and type(old) is type(value):
@@ -326,6 +336,7 @@ class Home:
         return self.internal_storage.setdefault(device_id, {})
 
     def storage_set(self, device_id: int, name: str, value: Any, hidden: bool = False) -> None:
+        _check_json(name, value)
         entry = {"name": name, "value": value, "isHidden": hidden}
         self.storage_of(device_id)[name] = entry
         if self.store is not None:

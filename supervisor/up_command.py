@@ -105,13 +105,21 @@ def main(args: argparse.Namespace) -> int:
         store.close()
         return _fail(f"{project / PROJECT_FILE}: {getattr(error, 'message', error)}")
     api = Api(home)
+    status = 0
     try:
         trio.run(_serve, api, store, args.host, port, BasicAuth(args.user, args.password), run_for)
-    except OSError as error:
-        return _fail(f"cannot serve on {args.host}:{port}: {error}")
+    except* OSError as group:
+        status = _fail(f"cannot serve on {args.host}:{port}: {_leaf(group)}")
     finally:
         store.close()
-    return 0
+    return status
+
+
+def _leaf(error: BaseException) -> BaseException:
+    """The first real exception inside (nested) exception groups."""
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
 
 
 async def start_quickapps(nursery: trio.Nursery, home: Home, api: Api) -> None:

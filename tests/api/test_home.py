@@ -157,3 +157,14 @@ def test_console_pages_newest_first() -> None:
     older = home.console.page(last=page["nextLast"])
     assert older["messages"][0]["message"] == "line 49" and older["nextLast"] == 0
     assert home.console.page(types={"error"})["messages"] == []
+
+
+def test_a_value_json_cannot_carry_is_refused_before_anything_changes() -> None:
+    import pytest
+    from plua2.fibaro_api.errors import BadRequest
+
+    home = _home()
+    last = home.refresh.last
+    with pytest.raises(BadRequest):
+        home.update_property(100, "value", b"\x00bytes")
+    assert home.devices.get(100).properties["value"] is False and home.refresh.last == last

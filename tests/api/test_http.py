@@ -184,3 +184,16 @@ def test_a_bad_toml_or_missing_folder_is_one_error_and_exit_2(tmp_path: Path) ->
     result = _run_up(str(tmp_path))
     assert result.returncode == 2 and "plua2.toml" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_port_in_use_is_one_error_and_exit_2(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cmd = [*plua2_up_command(), str(tmp_path), "--port", str(port), "--run-for", "5"]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2 and "in use" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
