@@ -2,8 +2,9 @@
 
 Theory of operation
 -------------------
-Every change of the home model is published here as one numbered entry: `last` counts them, starting
-at 1 for the first entry after start-up. An entry is either a device property update (which shows
+Every change of the home model is published here as one numbered entry: `last` counts them. It
+starts at 1, never 0: a client's first poll is `last=0` and answers at once, so a counter of 0
+would make every later `last=0` poll answer at once too (a busy loop until the first event). An entry is either a device property update (which shows
 as a `changes` item `{"id": dev, "<prop>": value}` *and* a `DevicePropertyUpdatedEvent`) or an event
 only (`GlobalVariableChangedEvent`, `CustomEvent`, `DeviceCreatedEvent`, ...).
 
@@ -38,7 +39,7 @@ class RefreshStates:
     """The numbered event log and its long poll."""
 
     def __init__(self, capacity: int = 5000, poll_timeout: float = 30.0) -> None:
-        self.last = 0
+        self.last = 1
         self.poll_timeout = poll_timeout
         # (seq, change or None, event)
         self._entries: deque[tuple[int, tuple[int, str, Any] | None, dict[str, Any]]] = deque(

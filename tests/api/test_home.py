@@ -115,8 +115,17 @@ def test_history_is_bounded_and_a_stale_counter_resynchronises() -> None:
     for n in range(50):
         refresh.publish("CustomEvent", {"name": str(n)})
     assert len(refresh.answer(1)["events"]) == 10
-    assert refresh.answer(10_000) == {**refresh.answer(10_000), "events": [], "last": 50}
-    assert refresh.is_ready(10_000) and refresh.is_ready(0) and not refresh.is_ready(50)
+    assert refresh.answer(10_000) == {**refresh.answer(10_000), "events": [], "last": 51}
+    assert refresh.is_ready(10_000) and refresh.is_ready(0) and not refresh.is_ready(51)
+
+
+async def test_a_fresh_counter_is_not_zero_so_the_second_poll_waits(autojump_clock) -> None:  # type: ignore[no-untyped-def]
+    refresh = RefreshStates(poll_timeout=30)
+    first = refresh.answer(0)
+    assert first["last"] > 0 and not refresh.is_ready(first["last"])
+    start = trio.current_time()
+    await refresh.wait(first["last"])
+    assert trio.current_time() - start >= 30
 
 
 async def test_a_change_wakes_a_waiting_poll_at_once() -> None:
