@@ -1,0 +1,54 @@
+"""The options of a `Load` message, checked once into a typed value.
+
+Theory of operation
+-------------------
+`Load.options` is a map of plain wire values sent by the supervisor. `LoadOptions.from_wire` checks
+every known key and refuses a wrong type with `ValueError` (the worker reports it as a load error);
+unknown keys are ignored so a newer supervisor can talk to an older worker.
+
+| key              | type              | default    | meaning                                           |
+|------------------|-------------------|------------|---------------------------------------------------|
+| exit_when_idle   | bool              | False      | exit 0 once no timer or other operation is pending |
+| budget           | float (seconds)   | 3.0        | CPU time one callback may take before it is stopped |
+| max_memory       | int (bytes)       | 0          | Lua heap cap (lupa max_memory); 0 = unlimited      |
+| sandbox          | "script"/"quickapp" | "script" | which standard library Lua code sees               |
+| argv             | list[str]         | []         | script arguments, the global `arg` (and `...`)     |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["SANDBOXES", "LoadOptions"]
+
+SANDBOXES = ("script", "quickapp")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    exit_when_idle: bool = False
+    budget: float = 3.0
+    max_memory: int = 0
+    sandbox: str = "script"
+    argv: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_wire(cls, options: dict[str, Any]) -> LoadOptions:
+        """Check a Load message's options. Raises ValueError with a one-line reason."""
+        exit_when_idle = options.get("exit_when_idle", False)
+        if not isinstance(exit_when_idle, bool):
+            raise ValueError("option exit_when_idle must be a boolean")
+        budget = options.get("budget", 3.0)
+        if isinstance(budget, bool) or not isinstance(budget, int | float) or not budget > 0:
+            raise ValueError("option budget must be a positive number of seconds")
+        max_memory = options.get("max_memory", 0)
+        if isinstance(max_memory, bool) or not isinstance(max_memory, int) or max_memory < 0:
+            raise ValueError("option max_memory must be an integer >= 0 (bytes, 0 = unlimited)")
+        sandbox = options.get("sandbox", "script")
+        if sandbox not in SANDBOXES:
+            raise ValueError(f"option sandbox must be one of {', '.join(SANDBOXES)}")
+        argv = options.get("argv", [])
+        if not isinstance(argv, list | tuple) or not all(isinstance(a, str) for a in argv):
+            raise ValueError("option argv must be a list of strings")
+        return cls(exit_when_idle, float(budget), max_memory, sandbox, tuple(argv))
