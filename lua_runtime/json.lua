@@ -1,8 +1,10 @@
 --[[ json.lua: json.encode / json.decode / json.util, HC3-compatible.
 
 Theory of operation
-  Encoding and decoding both run in Lua (measured faster than crossing to Python's json module for
-  typical HC3 payloads, see the worker report / tests/worker/test_json.py::test_speed).
+  Encoding and decoding both run in Lua. Measured on a 9.4 KB payload (10 HC3 device objects,
+  tests/worker/test_json.py::test_speed): Lua decode ~12.7 MB/s, encode ~21.6 MB/s; Python's json
+  module plus the Lua<->Python table conversion it needs: decode ~11.6 MB/s, encode ~13.3 MB/s
+  (before even counting the call through _PY). Staying in Lua also keeps InitArray marks native.
   - Tables: a table whose keys are exactly 1..n is an array; the empty table is `[]` (as on the
     HC3); `json.util.InitArray(t)` forces array (holes become null), `json.util.InitObject(t)` forces
     object. Object keys that are numbers are written as strings; other key types are an error.

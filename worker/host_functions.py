@@ -28,9 +28,10 @@ CALL_TIMEOUT = 30.0
 @lua_exporter(name="addTimer", raw=True, with_runtime=True)
 def add_timer(runtime: Runtime, ms: Any, interval: Any) -> int:
     """_PY.addTimer(ms, isInterval) -> ref. The Lua side (timers.lua) keeps the callback."""
-    if isinstance(ms, bool) or not isinstance(ms, int | float) or math.isnan(ms):
+    kind = type(ms)
+    if (kind is not int and kind is not float) or ms != ms:
         raise TypeError("addTimer: ms must be a number")
-    return runtime.add_timer(ms, bool(interval))
+    return runtime.add_timer(ms, interval is True)
 
 
 @lua_exporter(name="cancelTimer", raw=True, with_runtime=True)

@@ -20,15 +20,14 @@ Invariants:
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["DueTimer", "TimerQueue"]
 
 _COMPACT_MIN = 1024
 
 
-@dataclass(frozen=True, slots=True)
-class DueTimer:
+class DueTimer(NamedTuple):
     """A timer taken out of the queue to run now."""
 
     ref: int
