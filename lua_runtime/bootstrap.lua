@@ -191,11 +191,23 @@ local function wrap_result(ok, ...)
   error((...), 0)
 end
 
+-- a coroutine that ran out of budget returns its error to the resumer like pcall would: arm the
+-- resumer's hook at count 1 so the callback itself stops right there too (trap 1, across threads)
+local function after_resume(...)
+  if expired or abort_message then
+    sethook(hook, "", 1)
+  end
+  return ...
+end
+
 coroutine.create = hooked_create
+coroutine.resume = function(co, ...)
+  return after_resume(co_resume(co, ...))
+end
 coroutine.wrap = function(f)
   local co = hooked_create(f)
   return function(...)
-    return wrap_result(co_resume(co, ...))
+    return wrap_result(after_resume(co_resume(co, ...)))
   end
 end
 
