@@ -6,6 +6,9 @@ table that bootstrap.lua returns):
     bootstrap.lua   host-function wrappers (_PY), callback runner and budget hook, print, exit
     timers.lua      setTimeout / clearTimeout / setInterval / clearInterval
     json.lua        json.encode / json.decode / json.util
+    class.lua       class "Name" (Base), property(getter, setter)
+    fibaro.lua      api.*, fibaro.* (alias hub), plugin.*, string.split / string.starts
+    quickapp.lua    QuickAppBase / QuickApp / QuickAppChild, onAction / onUIEvent, start-up
     sandbox.lua     last: removes what the chosen sandbox ("script" or "quickapp") forbids
 
 `read_lua(name)` gives a file's bytes (Lua source is bytes for the runtime, see worker/lua_values).
@@ -19,7 +22,14 @@ from importlib import resources
 __all__ = ["LIBRARY_ORDER", "read_lua"]
 
 #: the library chunks loaded after bootstrap.lua, in order
-LIBRARY_ORDER = ("timers.lua", "json.lua", "sandbox.lua")
+LIBRARY_ORDER = (
+    "timers.lua",
+    "json.lua",
+    "class.lua",
+    "fibaro.lua",
+    "quickapp.lua",
+    "sandbox.lua",
+)
 
 
 @cache

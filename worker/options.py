@@ -13,12 +13,19 @@ unknown keys are ignored so a newer supervisor can talk to an older worker.
 | max_memory       | int (bytes)       | 0          | Lua heap cap (lupa max_memory); 0 = unlimited      |
 | sandbox          | "script"/"quickapp" | "script" | which standard library Lua code sees               |
 | argv             | list[str]         | []         | script arguments, the global `arg` (and `...`)     |
+| quickapp         | map or None       | None       | run as an HC3 QuickApp (worker/quickapp.py)        |
+
+`quickapp` is `{"id": int, "files": [{"name": str, "content": str}], "device": DeviceDto map,
+"children": [DeviceDto map]}`; `files` (loaded before the main chunk, in order) and `children` may be
+left out. `quickapp_from_wire` in worker/quickapp.py checks it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from .quickapp import quickapp_from_wire
 
 __all__ = ["SANDBOXES", "LoadOptions"]
 
@@ -32,6 +39,7 @@ class LoadOptions:
     max_memory: int = 0
     sandbox: str = "script"
     argv: tuple[str, ...] = field(default_factory=tuple)
+    quickapp: dict[str, Any] | None = None
 
     @classmethod
     def from_wire(cls, options: dict[str, Any]) -> LoadOptions:
@@ -51,4 +59,7 @@ class LoadOptions:
         argv = options.get("argv", [])
         if not isinstance(argv, list | tuple) or not all(isinstance(a, str) for a in argv):
             raise ValueError("option argv must be a list of strings")
-        return cls(exit_when_idle, float(budget), max_memory, sandbox, tuple(argv))
+        quickapp = options.get("quickapp")
+        if quickapp is not None:
+            quickapp = quickapp_from_wire(quickapp)
+        return cls(exit_when_idle, float(budget), max_memory, sandbox, tuple(argv), quickapp)

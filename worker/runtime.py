@@ -38,6 +38,7 @@ from .clock import Clock, MonotonicClock
 from .exporters import ExportedFunction, exported_functions
 from .lua_values import LuaValueError, lua_to_python, lua_to_wire, wire_to_lua
 from .options import LoadOptions
+from .quickapp import load_quickapp
 from .requests import RequestFailed, find_handler
 from .timers import TimerQueue
 
@@ -249,7 +250,10 @@ class Runtime:
 
         A runtime error (or budget/memory failure) in the main chunk is sent as Error "init" and
         the runtime keeps going, as an HC3 keeps a crashed QuickApp's timers running.
+        With the `quickapp` option, `worker/quickapp.load_quickapp` does the HC3 start-up instead.
         """
+        if self.options.quickapp is not None:
+            return load_quickapp(self, source, chunkname)
         try:
             fn = self.compile(source, chunkname)
         except SyntaxError as exc:
