@@ -60,6 +60,8 @@ _OTHER_DIRECTIVES = frozenset(
     "syslog exit exit0 norun keep-alive pport wport hport dport url user pwd pin install scene "
     "trigger".split()
 )
+#: plua2's own run settings (read by the supervisor from the main file): kept raw, no warning
+_PLUA2_DIRECTIVES = frozenset({"budget", "maxMemory"})
 #: understood, but plua2 cannot honour them: kept in `other`, with a warning
 _UNSUPPORTED = {
     "include": "--%%include is not supported by plua2; put the directives in this file",
@@ -189,7 +191,7 @@ class _Reader:
 
     def directive(self, key: str, value: str | None) -> None:
         if value is None:
-            if key in _OTHER_DIRECTIVES:
+            if key in _OTHER_DIRECTIVES or key in _PLUA2_DIRECTIVES:
                 self.other[key] = ""
             else:
                 self.warn(f"--%%{key} without ':' or '=' and a value; ignored")
@@ -264,7 +266,7 @@ class _Reader:
         elif key in _UNSUPPORTED:
             self.other[key] = value
             self.warn(_UNSUPPORTED[key])
-        elif key in _OTHER_DIRECTIVES:
+        elif key in _OTHER_DIRECTIVES or key in _PLUA2_DIRECTIVES:
             self.other[key] = value
         else:
             self.warn(f"unknown directive --%%{key}; ignored")

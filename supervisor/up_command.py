@@ -10,17 +10,20 @@ refused and left untouched). Then one trio nursery runs:
 - hypercorn's trio server with the quart-trio app (`fibaro_api.app`), bound to `--host`/`--port`
   (port 0 picks a free one); when bound, one line is printed: `plua2 up: serving http://HOST:PORT/`;
 - a signal watcher: SIGTERM or SIGINT -> shutdown; `--run-for SECONDS` -> shutdown after that time;
-- `start_quickapps(nursery, home, api)`: the seam where the next issue starts the QuickApp workers.
+- the QuickApps of the folder, each in its own supervised worker (up_quickapps.py): installed in
+  the home model after the server is bound, their workers started in the background.
 
 Shutdown: long polls on refreshStates are woken at once (`RefreshStates.close`), hypercorn gets
-1 s of grace for requests in flight, the store is closed. The whole stop takes well under 3 s.
+1 s of grace for requests in flight while every worker is stopped in parallel (bounded), then the
+fork server; the store is closed last. The whole stop takes well under 3 s.
 Every option also reads an environment variable (PLUA2_HOST, PLUA2_PORT, PLUA2_STATE_DIR,
-PLUA2_USER, PLUA2_PASSWORD, PLUA2_RUN_FOR); the command line wins.
+PLUA2_USER, PLUA2_PASSWORD, PLUA2_RUN_FOR, PLUA2_BUDGET, PLUA2_MAX_MEMORY); the command line wins.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -37,7 +40,10 @@ from plua2.fibaro_api.project import PROJECT_FILE, ProjectError, apply_project, 
 from plua2.fibaro_api.refresh_states import RefreshStates
 from plua2.fibaro_api.store import StateFileError, Store, open_store
 
-__all__ = ["add_arguments", "main", "start_quickapps"]
+from .quickapp_spec import MIB, QuickAppLimits
+from .up_quickapps import run_quickapps
+
+__all__ = ["add_arguments", "main"]
 
 SHUTDOWN_GRACE = 1.0
 
@@ -67,6 +73,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="HTTP Basic password (default admin; env PLUA2_PASSWORD)")  # fmt: skip
     parser.add_argument("--run-for", type=float, default=None, metavar="SECONDS",
                         help="stop after SECONDS (env PLUA2_RUN_FOR)")  # fmt: skip
+    parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                        help="longest one QuickApp callback may run (default 3; env PLUA2_BUDGET;"
+                             " a QuickApp may set its own with --%%budget=S)")  # fmt: skip
+    parser.add_argument("--max-memory", type=int, default=None, metavar="MIB",
+                        help="Lua memory cap of each QuickApp in MiB (default 64; env "
+                             "PLUA2_MAX_MEMORY; a QuickApp may set its own with --%%maxMemory=M)")  # fmt: skip
 
 
 def _fail(message: str) -> int:
@@ -79,8 +91,18 @@ def main(args: argparse.Namespace) -> int:
         port = args.port if args.port is not None else int(os.environ.get("PLUA2_PORT", "8888"))
         run_for = args.run_for if args.run_for is not None else _env_float("PLUA2_RUN_FOR")
         poll_timeout = _env_float("PLUA2_REFRESH_TIMEOUT") or 30.0
+        budget = args.budget if args.budget is not None else _env_float("PLUA2_BUDGET")
+        memory = args.max_memory if args.max_memory is not None else _env_float("PLUA2_MAX_MEMORY")
     except (ValueError, SystemExit) as error:
         return _fail(str(error) or "PLUA2_PORT is not a number")
+    if budget is not None and not budget > 0:
+        return _fail("--budget must be a positive number of seconds")
+    if memory is not None and not memory > 0:
+        return _fail("--max-memory must be a positive number of MiB")
+    limits = QuickAppLimits(
+        budget=budget if budget is not None else QuickAppLimits.budget,
+        max_memory=int(memory * MIB) if memory is not None else QuickAppLimits.max_memory,
+    )
     project = Path(args.dir)
     if not project.is_dir():
         return _fail(f"project folder {project} does not exist")
@@ -105,14 +127,27 @@ def main(args: argparse.Namespace) -> int:
         store.close()
         return _fail(f"{project / PROJECT_FILE}: {getattr(error, 'message', error)}")
     api = Api(home)
+    _log_to_stderr()
     status = 0
     try:
-        trio.run(_serve, api, store, args.host, port, BasicAuth(args.user, args.password), run_for)
+        auth = BasicAuth(args.user, args.password)
+        trio.run(_serve, api, store, args.host, port, auth, run_for, project, limits)
     except* OSError as group:
         status = _fail(f"cannot serve on {args.host}:{port}: {_leaf(group)}")
     finally:
         store.close()
     return status
+
+
+def _log_to_stderr() -> None:
+    """The supervisor's log (worker crashes, stderr lines of QuickApps): one line each on stderr."""
+    logger = logging.getLogger("plua2")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("plua2 up: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _leaf(error: BaseException) -> BaseException:
@@ -122,13 +157,15 @@ def _leaf(error: BaseException) -> BaseException:
     return error
 
 
-async def start_quickapps(nursery: trio.Nursery, home: Home, api: Api) -> None:
-    """The seam for the next issue: start a supervised worker for every QuickApp of the project,
-    attach the worker table as `home.action_sink` and `api.workers`. Nothing runs here yet."""
-
-
 async def _serve(
-    api: Api, store: Store, host: str, port: int, auth: BasicAuth, run_for: float | None
+    api: Api,
+    store: Store,
+    host: str,
+    port: int,
+    auth: BasicAuth,
+    run_for: float | None,
+    project: Path,
+    limits: QuickAppLimits,
 ) -> None:
     stop = trio.Event()
     config = Config()
@@ -145,7 +182,7 @@ async def _serve(
         binds = await nursery.start(_run_server, app, config, stop)
         url = binds[0] if binds else f"http://{host}:{port}"
         print(f"plua2 up: serving {url}/", flush=True)
-        await start_quickapps(nursery, api.home, api)
+        await nursery.start(run_quickapps, api, project, limits, stop)
         await stop.wait()
         api.home.refresh.close()
         nursery.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE + 1.0

@@ -1,0 +1,86 @@
+"""`plua2 up`'s QuickApps: install the folder's QuickApps, run each in its worker, stop them all.
+
+Theory of operation
+-------------------
+`run_quickapps` is one task in `plua2 up`'s nursery (started with `nursery.start`):
+
+1. start the fork server (`ZygoteSpawner`; the exec spawner if it cannot start);
+2. install the folder's QuickApps in the home (quickapp_folder.py) and print, once, one line per
+   problem and per header warning on stderr;
+3. open the worker table, attach `QuickAppWorkers` (listener, action sink, worker control, model
+   watcher) and add a worker for every QuickApp; report `started` to the caller (the workers
+   start in the background: nothing here waits for a worker);
+4. when every QuickApp has said `ready` once, print `plua2 up: N QuickApps ready in X s`;
+5. on `stop`: stop every worker in parallel (bounded by `STOP_TIMEOUT`: shutdown, then SIGTERM,
+   then SIGKILL), then the fork server, so no process is left behind.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import trio
+
+from ..fibaro_api.api import Api
+from .process import Spawner
+from .quickapp_folder import install_folder
+from .quickapp_spec import QuickAppLimits
+from .quickapp_workers import QuickAppWorkers
+from .spawn_exec import ExecSpawner
+from .workers import open_worker_table
+from .zygote import ZygoteSpawner
+
+__all__ = ["STOP_TIMEOUT", "run_quickapps"]
+
+#: the bound on stopping every worker at shutdown (plua2 up's whole stop stays under 3 s)
+STOP_TIMEOUT = 1.2
+
+
+def _say(text: str) -> None:
+    print(f"plua2 up: {text}", file=sys.stderr, flush=True)
+
+
+async def run_quickapps(
+    api: Api,
+    folder: Path,
+    limits: QuickAppLimits,
+    stop: trio.Event,
+    *,
+    task_status: trio.TaskStatus[QuickAppWorkers] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """See the module docstring."""
+    started_at = trio.current_time()
+    async with trio.open_nursery() as nursery:
+        spawner: Spawner
+        try:
+            spawner = await ZygoteSpawner.start(nursery)
+        except OSError as error:
+            _say(f"fork server unavailable ({error}); starting workers with exec")
+            spawner = ExecSpawner()
+        try:
+            installed = install_folder(api.home, folder)
+            for line in installed.problems:
+                _say(line)
+            for line in installed.warnings:
+                _say(f"warning: {line}")
+            workers = QuickAppWorkers(api.home, api, limits)
+            async with open_worker_table(spawner, workers, stop_timeout=STOP_TIMEOUT) as table:
+                workers.attach(table, nursery)
+                for line in workers.start_all(installed.device_ids):
+                    _say(line)
+                task_status.started(workers)
+                nursery.start_soon(_report_ready, workers, len(installed.device_ids), started_at)
+                await stop.wait()
+                await table.stop_all(STOP_TIMEOUT)
+        finally:
+            with trio.CancelScope(shield=True):
+                await spawner.aclose()
+            nursery.cancel_scope.cancel()
+
+
+async def _report_ready(workers: QuickAppWorkers, count: int, started_at: float) -> None:
+    await workers.all_ready.wait()
+    if count:
+        seconds = trio.current_time() - started_at
+        print(f"plua2 up: {count} QuickApp(s) ready in {seconds:.2f} s", flush=True)
