@@ -28,6 +28,7 @@ LIBRARY_ORDER = (
     "class.lua",
     "fibaro.lua",
     "quickapp.lua",
+    "net.lua",
     "sandbox.lua",
 )
 

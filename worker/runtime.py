@@ -34,6 +34,7 @@ from ..lua_runtime import LIBRARY_ORDER, read_lua
 from ..shared.errors import LocalProtocolError
 from ..shared.messages import Error, Message, Ping, Pong, Request, Response, Shutdown
 from . import host_functions as _host_functions  # noqa: F401  (registers the runtime's _PY functions)
+from . import net_http, net_tcp, net_udp, net_websocket  # noqa: F401  (register _PY.net*)
 from .clock import Clock, MonotonicClock
 from .exporters import ExportedFunction, exported_functions
 from .lua_values import LuaValueError, lua_to_python, lua_to_wire, wire_to_lua
