@@ -187,7 +187,7 @@ function fibaro.call(deviceId, action, ...)
     return
   end
   assert_type(deviceId, "number")
-  return api.post(format("/devices/%d/action/%s", deviceId, action), { args = { ... } })
+  api.post(format("/devices/%d/action/%s", deviceId, action), { args = { ... } })
 end
 
 function fibaro.callGroupAction(actionName, actionData)

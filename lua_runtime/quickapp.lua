@@ -24,7 +24,7 @@ Theory of operation
 local internal = ...
 local set_request_handler = internal.exports.setRequestHandler
 local type, tostring, error, pairs, ipairs = type, tostring, error, pairs, ipairs
-local format, unpack = string.format, table.unpack
+local format, pack, unpack = string.format, table.pack, table.unpack
 local assert_type = __assert_type
 
 local function ok(status)
@@ -208,7 +208,8 @@ end
 function QuickAppBase:callAction(name, ...)
   local method = self[name]
   if type(method) == "function" then
-    return method(self, ...)
+    local results = pack(method(self, ...)) -- not a tail call: the traceback keeps this frame
+    return unpack(results, 1, results.n)
   end
   self:warning(format("Class does not have '%s' function defined - action ignored", tostring(name)))
 end
@@ -348,12 +349,10 @@ function onAction(id, event)
     return qa:actionHandler(event)
   end
   local args = event.args or {}
-  if event.deviceId == qa.id then
-    return qa:callAction(event.actionName, unpack(args, 1, args.n or #args))
-  end
-  local child = qa.childDevices[event.deviceId]
-  if child ~= nil then
-    return child:callAction(event.actionName, unpack(args, 1, args.n or #args))
+  local target = event.deviceId == qa.id and qa or qa.childDevices[event.deviceId]
+  if target ~= nil then
+    target:callAction(event.actionName, unpack(args, 1, args.n or #args))
+    return
   end
   qa:error(format("Child with id:%s not found", tostring(id)))
 end
@@ -393,7 +392,7 @@ function onUIEvent(id, event)
     fibaro.warning(__TAG, format("UI callback for element:%s not found.", tostring(elementName)))
     return
   end
-  return target:callAction(callback, event)
+  target:callAction(callback, event)
 end
 
 ---------------------------------------------------------------- start-up (called by the worker)
