@@ -17,9 +17,20 @@ A runtime error (or budget / memory failure) in steps 2-4 is one `Error("init")`
 the worker keeps running (timers already set go on; the supervisor marks the device crashed), so the
 function still returns True. All of it runs before `Ready`, one callback at a time.
 
-The Lua side is all in lua_runtime/ (class.lua, fibaro.lua, quickapp.lua); the supervisor answers
-the worker's `_PY.call("api", [method, path, body?])` and sends the "action" and "uiEvent"
-notifications (Requests with rid 0) handled there.
+The Lua side is all in lua_runtime/ (class.lua, fibaro.lua, quickapp.lua). The wire contract with
+the supervisor:
+
+- Load: `sandbox="quickapp"`, source = the main file, chunkname "@main" (or the file name),
+  `options["quickapp"] = {"id", "files": [{"name", "content"}], "device": DeviceDto,
+  "children": [DeviceDto]}` (`files` and `children` optional; without `children` the first
+  initChildDevices asks GET /devices?parentId=<id>).
+- worker -> supervisor, blocking: Request "api" with params `[method, path]` or
+  `[method, path, body]` (path relative to /api, e.g. "/devices/5000"; body any wire value),
+  answered ok=True with `{"status": int, "data": any}`. An HTTP error is a status, not ok=False;
+  ok=False (or a timeout) becomes a Lua error at the api.* call.
+- supervisor -> worker, notifications (rid 0): "action" `[deviceId, actionName, args list]` and
+  "uiEvent" `[{deviceId, eventType, elementName, values}]`. A failing handler is an Error
+  "callback" with the Lua traceback; the QuickApp goes on.
 """
 
 from __future__ import annotations
