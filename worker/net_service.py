@@ -20,6 +20,7 @@ Invariants:
   (as a closed asio socket on the HC3 does).
 - Before the nursery exists (the main chunk runs before `run_loop`) operations wait in a list that
   a posted callback starts from inside the loop.
+- When the worker's nursery is cancelled (the worker ends) every open handle is closed.
 - exit_when_idle: when the only things left are idle open TCP/UDP sockets, a full Lua GC runs once
   in a while; a socket object that Lua can no longer reach is closed by its `__gc` and the script
   can end. A socket still reachable keeps the script alive until `close()` (as in Node.js).
@@ -182,6 +183,7 @@ class NetService:
         self._next_id = 0
         self._deferred: list[tuple[Callable[[], Awaitable[None]], Callable[[], None]]] = []
         self._sweeping = False
+        self._guarded = False
 
     @property
     def runtime(self) -> Runtime:
@@ -196,6 +198,21 @@ class NetService:
 
     def add_handle(self, handle: Handle) -> None:
         self.handles[handle.hid] = handle
+        if not self._guarded:
+            self._guarded = True
+            self.spawn(self._guard, self._unguarded)
+
+    async def _guard(self) -> None:
+        """Lives in the worker's nursery: when it is cancelled (worker end), close every handle."""
+        try:
+            await trio.sleep_forever()
+        finally:
+            self._guarded = False
+            for handle in list(self.handles.values()):
+                handle.close()
+
+    def _unguarded(self) -> None:
+        self._guarded = False
 
     def handle(self, hid: Any, kind: type[Handle]) -> Handle | None:
         handle = self.handles.get(hid) if type(hid) is int else None

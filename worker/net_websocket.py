@@ -10,6 +10,8 @@ writer sub-task sends what `_PY.netWsSend` queued, in order.
 
 - The handle holds the worker alive from connect until its task has posted its last event, so a
   "disconnected" after `close()` still runs (the Lua object is kept alive meanwhile by net.lua).
+  `close()` sends the closing frame and waits (at most CLOSE_TIMEOUT) for the peer's, with the
+  reader still running; at the worker's end the stream is just closed.
 - "disconnected" comes once, and only after "connected"; a failed connect gives "error" alone.
 - Text frames arrive as their UTF-8 bytes, binary frames as bytes; `send` sends a Lua string that
   is valid UTF-8 as a text frame, anything else as a binary frame.
@@ -58,14 +60,20 @@ class WebSocket(Handle):
         super().__init__(service, hid)
         self.outbox_in, self.outbox_out = trio.open_memory_channel[str | bytes](math.inf)
         self.open = False
+        self.close_requested = trio.Event()
 
-    def release(self) -> None:
-        """close() only cancels: the task releases the hold after posting its last event."""
-        if not self.closed:
-            super().release()
-
-    def close_resources(self) -> None:
+    def close(self) -> None:
+        """Start a closing handshake (or cancel a connect in progress). The task posts the last
+        event and releases the hold."""
+        if self.closed:
+            return
+        self.closed = True
+        self.service.handles.pop(self.hid, None)
         self.outbox_in.close()
+        self.close_requested.set()
+        if not self.open:
+            for scope in list(self.scopes):
+                scope.cancel()
 
     def send(self, data: bytes) -> bool:
         if self.closed or not self.open:
@@ -93,7 +101,7 @@ class WebSocket(Handle):
                 service.event(self.hid, b"disconnected")
             self.closed = True
             service.handles.pop(self.hid, None)
-            Handle.release(self)
+            self.release()
 
     async def _connection(self, url: str, headers: list[tuple[bytes, bytes]]) -> None:
         async with trio.open_nursery() as nursery:
@@ -106,6 +114,7 @@ class WebSocket(Handle):
                 self.open = True
                 self.service.event(self.hid, b"connected")
                 nursery.start_soon(self._writer, ws)
+                nursery.start_soon(self._closer, ws)
                 while True:
                     message = await ws.get_message()
                     data = message.encode("utf-8") if isinstance(message, str) else message
@@ -113,9 +122,17 @@ class WebSocket(Handle):
             except trio_websocket.ConnectionClosed:
                 pass
             finally:
-                with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
+                # a no-op after a finished handshake; under cancellation (worker end) it still
+                # closes the stream, without waiting for the peer
+                with trio.move_on_after(CLOSE_TIMEOUT):
                     await ws.aclose()
                 nursery.cancel_scope.cancel()
+
+    async def _closer(self, ws: trio_websocket.WebSocketConnection) -> None:
+        """close(): the closing handshake while the reader still runs (it then sees the end)."""
+        await self.close_requested.wait()
+        with trio.move_on_after(CLOSE_TIMEOUT):
+            await ws.aclose()
 
     async def _writer(self, ws: trio_websocket.WebSocketConnection) -> None:
         try:
@@ -162,7 +179,7 @@ def ws_connect(runtime: Runtime, url: Any, headers: Any = None) -> int:
         service.event(ws.hid, b"error", b"network is not available in this runtime")
         ws.closed = True
         service.handles.pop(ws.hid, None)
-        Handle.release(ws)
+        ws.release()
 
     service.spawn(run, unavailable)
     return ws.hid
