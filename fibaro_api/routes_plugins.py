@@ -2,18 +2,25 @@
 
 updateProperty changes the model (changes + DevicePropertyUpdatedEvent); callUIEvent and UIAction
 go to the ActionSink as UI events; `/plugins/{id}/variables` is internalStorage; restart asks the
-worker control. The worker side comes in the next issue.
+worker control. `/quickApp/import` takes an .fqa as multipart/form-data (`file`, `roomId`) or as a
+raw JSON body and creates the QuickApp device; the supervisor's model watcher starts its worker
+(and restarts it when `/quickApp/{id}/files` change its code).
 """
 
 from __future__ import annotations
 
+import copy
+import json
 from typing import TYPE_CHECKING, Any
 
 from .device_types import TEMPLATES
 from .errors import BadRequest, Conflict, NotFound
+from .form_data import parse_form_data
+from .fqa import read_fqa
+from .quickapp_errors import FqaError
 from .quickapps import create_child, create_quickapp, export_fqa, file_entry
 from .request import body_object, field, optional_field, query_int, query_str
-from .router import Query, RawJSON, Reply, Router
+from .router import MalformedBody, Query, RawJSON, Reply, Router
 
 if TYPE_CHECKING:
     from .api import Api
@@ -179,6 +186,24 @@ def register(router: Router, api: Api) -> None:
     def available_types(params: P, query: Query, body: Any) -> Reply:
         return 200, [{"type": t, "label": t.rsplit(".", 1)[-1]} for t in TEMPLATES]
 
+    @router.route("POST", "/api/quickApp/import")
+    def import_fqa(params: P, query: Query, body: Any) -> Reply:
+        data, room_id = _import_body(body, query_int(query, "roomId"))
+        try:
+            source = read_fqa(data, "the imported file")
+        except FqaError as error:
+            raise BadRequest(str(error), "Cannot import quick app file") from None
+        device = create_quickapp(
+            home,
+            source.name,
+            source.type,
+            room_id=room_id,
+            properties=copy.deepcopy(source.initial_properties),
+            interfaces=list(source.initial_interfaces),
+            files=[f.to_fqa() for f in source.files],
+        )
+        return 200, RawJSON(device.json())
+
     @router.route("GET", "/api/quickApp/export/{id:int}")
     def export(params: P, query: Query, body: Any) -> Reply:
         return 200, export_fqa(home, params["id"])
@@ -238,3 +263,23 @@ def register(router: Router, api: Api) -> None:
             raise NotFound(f"no file '{params['name']}' in QuickApp {params['id']}")
         home.set_quickapp_files(params["id"], kept)
         return 200, None
+
+
+def _import_body(body: Any, room_id: int | None) -> tuple[Any, int | None]:
+    """The decoded .fqa and the room of an import: multipart (`file`, `roomId`) or raw JSON."""
+    if not isinstance(body, MalformedBody):
+        return body, room_id
+    fields = parse_form_data(body.raw)
+    if fields is None or "file" not in fields:
+        raise BadRequest("expected multipart/form-data with a 'file' or a JSON .fqa",
+                         "Cannot import quick app file")  # fmt: skip
+    try:
+        data = json.loads(fields["file"].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("the file is not a JSON .fqa", "Cannot import quick app file") from None
+    room = fields.get("roomId", b"").strip()
+    if room:
+        if not room.isdigit():
+            raise BadRequest("field 'roomId' must be a room id")
+        room_id = int(room)
+    return data, room_id
