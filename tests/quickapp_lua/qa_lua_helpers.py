@@ -59,14 +59,18 @@ class FakeHC3:
         self.next_id = 6000
         # canned answers: (method, path) -> (status, data), checked first
         self.canned: dict[tuple[str, str], tuple[int, Any]] = {}
+        # answer [status, data] (what plua2 up's supervisor sends) instead of {status, data}
+        self.array_results = False
 
     def add(self, device: dict[str, Any]) -> dict[str, Any]:
         self.devices[device["id"]] = device
         return device
 
-    def api(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    def api(self, method: str, path: str, body: Any = None) -> Any:
         self.calls.append((method, path, copy.deepcopy(body)))
         status, data = self._route(method, path, body)
+        if self.array_results:
+            return [status, data]
         return {"status": status, "data": data}
 
     def paths(self, method: str | None = None) -> list[str]:

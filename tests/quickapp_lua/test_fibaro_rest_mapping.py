@@ -258,3 +258,13 @@ def test_get_hierarchy_is_type_of() -> None:
     assert not lua(
         runtime, "getHierarchy():isTypeOf('com.fibaro.actor', 'com.fibaro.binarySwitch')"
     )
+
+
+@pytest.mark.parametrize("array_results", [False, True])
+def test_api_result_as_map_or_array(array_results: bool) -> None:
+    hc3 = _hc3()
+    hc3.array_results = array_results
+    runtime, _ = start_quickapp("", hc3=hc3)
+    assert lua(runtime, "{api.get('/devices/5001')}") == [hc3.devices[5001], 200]
+    assert lua(runtime, "{api.delete('/x')}") == {2: 200}  # nil, 200
+    assert lua(runtime, "select(2, api.get('/devices/1234'))") == 404
