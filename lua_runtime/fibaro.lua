@@ -3,7 +3,7 @@
 Theory of operation
   Everything that talks to the HC3 goes through `api.get/post/put/delete(path[, body])`, which is
   one blocking host call: `_PY.call("api", {method, path[, body]})` answered by the supervisor with
-  `{status = n, data = ...}` (a map; the array `{status, data}` is accepted too). `path` is relative
+  the array `{status, data}` (what plua2 up sends) or the map `{status = n, data = ...}`. `path` is relative
   to /api as on the HC3 (`api.get("/devices/5000")`); `body` is a Lua value that crosses the wire as
   it is (the supervisor encodes it). Each call returns `data, status`, as on the HC3: an HTTP error
   status is a return value, not a Lua error; a failure of the call itself (no supervisor, timeout)
