@@ -193,3 +193,26 @@ async def test_net_exists_in_the_quickapp_sandbox() -> None:
         sandbox="quickapp",
     )
     assert host.prints() == ["function\tfunction\tfunction\tfunction\tfunction\tnil"]
+
+
+async def test_quickapp_sandbox_requests_and_a_failing_callback_is_reported() -> None:
+    async with trio.open_nursery() as nursery:
+        port = await start_http(nursery)
+        runtime, host = await run_lua(
+            f"""
+            local http = net.HTTPClient()
+            http:request("http://127.0.0.1:{port}/404", {{
+              success = function(r) print("first", r.status) error("boom in success") end,
+            }})
+            http:request("http://127.0.0.1:{port}/delay", {{
+              success = function(r) print("second", r.status) end,
+            }})
+            """,
+            sandbox="quickapp",
+        )
+        nursery.cancel_scope.cancel()
+    assert host.prints() == ["first\t404", "second\t200"]
+    [error] = host.errors()
+    assert "boom in success" in error.message
+    assert "test.lua" in error.traceback
+    assert runtime.pending_operations == 0
