@@ -2,7 +2,8 @@
 
 - `plua2_factory(project, state_dir=None, *args, env=...)`: start `plua2 up` (see
   plua2_up_helpers.py); everything started is killed by PID at teardown.
-- `project_dir`: a fresh copy of examples/home; `plua2_up`: a running `plua2 up` on it
+- `project_dir`: a fresh copy of examples/home without its QuickApps (these tests are about the
+  HC3 API over a quiet home; tests/up runs QuickApps); `plua2_up`: a running `plua2 up` on it
   (refreshStates long polls hold 2 s instead of 30).
 - `home_api`: an in-process `Api` over a fresh in-memory home with the example project applied.
 """
@@ -20,7 +21,8 @@ from plua2_up_helpers import EXAMPLE_HOME, Plua2Up, start_plua2
 @pytest.fixture
 def project_dir(tmp_path: Path) -> Path:
     target = tmp_path / "home"
-    shutil.copytree(EXAMPLE_HOME, target, ignore=shutil.ignore_patterns(".plua2"))
+    quickapps = shutil.ignore_patterns(".plua2", "*.lua", "*.fqa")
+    shutil.copytree(EXAMPLE_HOME, target, ignore=quickapps)
     return target
 
 
