@@ -8,7 +8,8 @@ Theory of operation
   `ops[op]` keeps the user's callbacks *and the object* until the completion ran, so an object
   with an operation in flight is never collected. A TCP/UDP object nobody references any more is
   closed by its __gc (the worker may then end, for `plua2 run`); a WebSocket stays in `sockets`
-  from connect until "disconnected" (it is always listening).
+  from connect until "disconnected" (it is always listening). __gc only notes the handle in
+  `internal.net_collected`; Python closes it soon after.
 
   Errors in the arguments (a url that is not a string, a callback that is not a function) are Lua
   errors at the caller's line; network failures go to the `error` callback (or "error" event) as a
@@ -18,7 +19,7 @@ Theory of operation
 ]]
 local internal = ...
 local PY = internal.exports
-local type, error, setmetatable, getmetatable, rawget, pcall = type, error, setmetatable, getmetatable, rawget, pcall
+local type, error, setmetatable, getmetatable, rawget, pcall, tostring = type, error, setmetatable, getmetatable, rawget, pcall, tostring
 local tointeger, format = math.tointeger, string.format
 
 local net_close = PY.netClose
@@ -108,10 +109,15 @@ function internal.net_event(handle, name, ...)
   end
 end
 
+-- Never call Python from __gc: it may run while the Lua state itself is being closed (when the
+-- Python runtime object is freed). The worker closes these handles later (NetService.drain_collected).
+local collected = {}
+internal.net_collected = collected
+
 local function collect(self)
   local h = rawget(self, "_h")
   if h then
-    pcall(net_close, h)
+    collected[#collected + 1] = h
   end
 end
 

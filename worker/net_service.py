@@ -21,9 +21,11 @@ Invariants:
 - Before the nursery exists (the main chunk runs before `run_loop`) operations wait in a list that
   a posted callback starts from inside the loop.
 - When the worker's nursery is cancelled (the worker ends) every open handle is closed.
+- A socket object that Lua can no longer reach is closed: its `__gc` notes the handle in
+  `internal.net_collected` (no Python call from a finalizer: it may run while lupa closes the Lua
+  state) and `drain_collected` closes it, at new operations and every GUARD_INTERVAL.
 - exit_when_idle: when the only things left are idle open TCP/UDP sockets, a full Lua GC runs once
-  in a while; a socket object that Lua can no longer reach is closed by its `__gc` and the script
-  can end. A socket still reachable keeps the script alive until `close()` (as in Node.js).
+  in a while (then a drain), so such a script can end. A socket still reachable keeps the script alive until `close()` (as in Node.js).
 
 Error texts (the HC3's net layer is Boost.Asio; its messages are the ones QuickApps see):
 "Operation canceled" (timeout, or closed while pending), "Connection refused", "End of file"
@@ -64,6 +66,8 @@ __all__ = [
 CANCELED = "Operation canceled"
 #: how often (s) an exit_when_idle runtime with only idle sockets left runs a Lua GC
 SWEEP_INTERVAL = 0.1
+#: how often (s) handles of garbage-collected Lua objects are closed in any runtime
+GUARD_INTERVAL = 1.0
 
 _ERRNO_TEXT = {
     errno.ECONNREFUSED: "Connection refused",
@@ -203,12 +207,32 @@ class NetService:
             self.spawn(self._guard, self._unguarded)
 
     async def _guard(self) -> None:
-        """Lives in the worker's nursery: when it is cancelled (worker end), close every handle."""
+        """Lives in the worker's nursery: closes collected handles now and then, and every handle
+        when it is cancelled (worker end)."""
         try:
-            await trio.sleep_forever()
+            while True:
+                await trio.sleep(GUARD_INTERVAL)
+                self.drain_collected()
         finally:
             self._guarded = False
             for handle in list(self.handles.values()):
+                handle.close()
+
+    def drain_collected(self) -> None:
+        """Close the handles whose Lua objects were garbage-collected (net.lua's __gc notes them)."""
+        runtime = self._runtime()
+        if runtime is None or runtime.stopping:
+            return
+        collected = runtime.internal[b"net_collected"]
+        count = len(collected) if collected is not None else 0
+        if not count:
+            return
+        ids = [collected[i] for i in range(1, count + 1)]
+        for i in range(count, 0, -1):
+            collected[i] = None
+        for hid in ids:
+            handle = self.handle(hid, Handle)
+            if handle is not None:
                 handle.close()
 
     def _unguarded(self) -> None:
@@ -245,6 +269,7 @@ class NetService:
         handle: Handle | None = None,
     ) -> int:
         """Start `work` (its result: the success callback's arguments) and return the op id."""
+        self.drain_collected()
         op = self.new_id()
         hold = ExitStack()
         hold.enter_context(self.runtime.pending_operation())
@@ -335,6 +360,7 @@ class NetService:
                     return
                 if runtime.pending_operations <= self.idle_holds and not runtime.timers:
                     runtime.lua.gccollect()
+                    self.drain_collected()
                 del runtime
         finally:
             self._sweeping = False
