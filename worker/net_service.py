@@ -25,9 +25,11 @@ Invariants:
   `internal.net_collected` (no Python call from a finalizer: it may run while lupa closes the Lua
   state) and `drain_collected` closes it, at new operations and every GUARD_INTERVAL.
 - exit_when_idle: when the only things left are idle open TCP/UDP sockets, a full Lua GC runs once
-  in a while (then a drain), so such a script can end. A socket still reachable keeps the script alive until `close()` (as in Node.js).
+  in a while (then a drain), so such a script can end. A socket still reachable keeps the script
+  alive until `close()` (as in Node.js).
 
-Error texts (the HC3's net layer is Boost.Asio; its messages are the ones QuickApps see):
+Error texts, in Boost.Asio's wording, which is what HC3 QuickApp logs show ("Operation canceled"
+for a timed-out request is the best attested; the others follow the same library):
 "Operation canceled" (timeout, or closed while pending), "Connection refused", "End of file"
 (peer closed), "Connection reset by peer", "Host not found (authoritative)", "Broken pipe",
 "Network is unreachable", "No route to host", "Not connected"; other OS errors give
