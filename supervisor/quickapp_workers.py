@@ -105,8 +105,8 @@ class QuickAppWorkers:
             try:
                 self._add(device_id)
                 self._waiting_ready.add(device_id)
-            except KeyError as error:
-                problems.append(f"QuickApp {device_id}: {error.args[0]}")
+            except Exception as error:  # no main file, or options the wire cannot carry
+                problems.append(f"QuickApp {device_id} does not run: {error}")
         if not self._waiting_ready:
             self.all_ready.set()
         return problems

@@ -2,16 +2,17 @@
 
 The slow but simple way (about 90 ms to ready here), and the fallback when the fork server is gone.
 The worker gets its own session, so a Ctrl-C in the terminal reaches the supervisor only and the
-supervisor decides how its workers stop.
+supervisor decides how its workers stop. It is started from the trio thread (child_process.py), so
+its parent-death signal fires when the supervisor dies, not when a trio worker thread idles out.
 """
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import trio
 
+from .child_process import ChildProcess, start_child
 from .process import WorkerProcess
 
 __all__ = ["ExecSpawner", "worker_command"]
@@ -22,9 +23,9 @@ def worker_command(generation: int) -> list[str]:
 
 
 class ExecProcess:
-    """A `WorkerProcess` over a `trio.Process` (which has no `aclose` of its own)."""
+    """A `WorkerProcess` over a `ChildProcess` with pipes."""
 
-    def __init__(self, process: trio.Process) -> None:
+    def __init__(self, process: ChildProcess) -> None:
         assert process.stdin and process.stdout and process.stderr
         self._process = process
         self.pid = process.pid
@@ -36,11 +37,7 @@ class ExecProcess:
         return await self._process.wait()
 
     def send_signal(self, sig: int) -> None:
-        if self._process.returncode is None:
-            try:
-                self._process.send_signal(sig)
-            except ProcessLookupError:
-                pass
+        self._process.send_signal(sig)
 
     async def aclose(self) -> None:
         for stream in (self.stdin, self.stdout, self.stderr):
@@ -52,13 +49,9 @@ class ExecSpawner:
     """A `Spawner` that execs a new interpreter for every worker."""
 
     async def spawn(self, worker_id: int, generation: int) -> WorkerProcess:
-        process = await trio.lowlevel.open_process(
-            worker_command(generation),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            close_fds=True,
+        await trio.lowlevel.checkpoint()
+        process = start_child(
+            worker_command(generation), pipes=True, start_new_session=True, close_fds=True
         )
         return ExecProcess(process)
 

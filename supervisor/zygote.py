@@ -27,6 +27,7 @@ from typing import Any
 
 import trio
 
+from .child_process import ChildProcess, start_child
 from .process import Spawner, WorkerProcess
 from .spawn_exec import ExecSpawner
 
@@ -99,7 +100,7 @@ class ZygoteSpawner:
     def __init__(self, fallback: Spawner | None = None) -> None:
         self.fallback: Spawner = fallback or ExecSpawner()
         self._sock: trio.socket.SocketType | None = None
-        self._process: trio.Process | None = None
+        self._process: ChildProcess | None = None
         self._lock = trio.Lock()
         self._replies_send, self._replies = trio.open_memory_channel[dict[str, Any]](16)
         self._running: dict[int, ZygoteProcess] = {}
@@ -113,7 +114,9 @@ class ZygoteSpawner:
         self = cls(fallback)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self._process = await trio.lowlevel.open_process(
+            # from the trio thread: the zygote's parent-death signal is tied to the thread that
+            # started it, and trio's cached threads end after 10 s idle (child_process.py)
+            self._process = start_child(
                 [
                     sys.executable,
                     "-m",
