@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from conftest import wait_for
+from up_helpers import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conftest import wait_for, write_project
+from up_helpers import wait_for, write_project
 
 PROJECT = {
     "a_spin.lua": """--%%name=Spinner

@@ -16,7 +16,7 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import QAServer, wait_for, write_project
+from up_helpers import QAServer, wait_for, write_project
 
 REPO = Path(__file__).resolve().parents[2]
 
