@@ -3,11 +3,11 @@ over `Api`.
 
 Theory of operation
 -------------------
-`create_app(api, auth)` returns a `QuartTrio` app (the dashboard and websockets will be added to it
-by webui/). Its ASGI entry is wrapped by `HC3Front`, which answers every `/api/...` and `/plua/...`
-request itself: check HTTP Basic auth, read the body, `api.dispatch_raw(...)`, send the JSON. That
-skips Quart's request/response objects on the hot reads (`GET /api/devices/{id}` is a cached bytes
-object), which is most of the per-request cost; anything else falls through to Quart.
+`create_app(api, auth)` returns a `QuartTrio` app with the dashboard and its websocket mounted by
+`plua2.webui.mount`. Its ASGI entry is wrapped by `HC3Front`, which answers every `/api/...` and
+`/plua/...` request itself: check HTTP Basic auth, read the body, `api.dispatch_raw(...)`, send the
+JSON. That skips Quart's request/response objects on the hot reads (`GET /api/devices/{id}` is a
+cached bytes object), which is most of the per-request cost; anything else falls through to Quart.
 
 Auth: HTTP Basic on every /api and /plua path. The outcome of checking one
 `Authorization` header value is cached (a small bounded dict keyed by the exact header bytes), so a
@@ -24,6 +24,7 @@ from typing import Any
 
 from quart_trio import QuartTrio
 
+from ..webui import mount
 from .api import Api
 from .errors import Unauthorized, error_body
 from .router import dumps
@@ -124,8 +125,10 @@ async def _respond(
     await send({"type": "http.response.body", "body": b"" if method == "HEAD" else payload})
 
 
-def create_app(api: Api, auth: BasicAuth) -> QuartTrio:
-    """The supervisor's web application: HC3 API and control API in front of Quart."""
+def create_app(api: Api, auth: BasicAuth, *, console: bool = True) -> QuartTrio:
+    """The supervisor's web application: HC3 API and control API in front of Quart, which serves
+    the dashboard (`/`, its websocket, and its Lua console unless `console=False`)."""
     app = QuartTrio("plua2")
+    mount(app, api, auth, console=console)
     app.asgi_app = HC3Front(api, auth, app.asgi_app)  # type: ignore[method-assign]
     return app

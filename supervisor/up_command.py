@@ -79,6 +79,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-memory", type=int, default=None, metavar="MIB",
                         help="Lua memory cap of each QuickApp in MiB (default 64; env "
                              "PLUA2_MAX_MEMORY; a QuickApp may set its own with --%%maxMemory=M)")  # fmt: skip
+    parser.add_argument("--no-console", action="store_true",
+                        help="turn off the dashboard's Lua console (it then answers 403)")  # fmt: skip
 
 
 def _fail(message: str) -> int:
@@ -131,7 +133,8 @@ def main(args: argparse.Namespace) -> int:
     status = 0
     try:
         auth = BasicAuth(args.user, args.password)
-        trio.run(_serve, api, store, args.host, port, auth, run_for, project, limits)
+        console = not getattr(args, "no_console", False)
+        trio.run(_serve, api, store, args.host, port, auth, run_for, project, limits, console)
     except* OSError as group:
         status = _fail(f"cannot serve on {args.host}:{port}: {_leaf(group)}")
     finally:
@@ -166,6 +169,7 @@ async def _serve(
     run_for: float | None,
     project: Path,
     limits: QuickAppLimits,
+    console: bool = True,
 ) -> None:
     stop = trio.Event()
     config = Config()
@@ -174,7 +178,7 @@ async def _serve(
     config.accesslog = None
     config.errorlog = None
     config.keep_alive_timeout = 75
-    app = create_app(api, auth)
+    app = create_app(api, auth, console=console)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_watch_signals, stop)
         if run_for is not None:
