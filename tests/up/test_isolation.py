@@ -72,3 +72,12 @@ def test_spinner_memory_hog_and_exit_affect_no_other(qa_server: Any, tmp_path: P
     wait_for(lambda: server.workers()[5003]["restarts"] >= 1, 5, "the exiting QuickApp restarted")
     assert server.get("/plua/health")["status"] == "ok"
     assert server.up.proc.poll() is None
+
+
+def test_workers_outlive_the_thread_that_spawned_them(qa_server: Any, tmp_path: Path) -> None:
+    """Regression: PDEATHSIG is per thread; trio's Popen thread idles out after 10 s."""
+    server = qa_server(write_project(tmp_path / "home", {"a.lua": "--%%name=Long\n"}))
+    pid = server.wait_running([5000])[5000]["pid"]
+    time.sleep(11)
+    info = server.workers()[5000]
+    assert (info["state"], info["pid"], info["restarts"]) == ("running", pid, 0)
