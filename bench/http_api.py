@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -352,43 +352,59 @@ def run(
     factories = {"plua2": plua2_server}
     if with_plua:
         factories["plua"] = plua_server  # type: ignore[assignment]
-    with tempfile.TemporaryDirectory(prefix="plua2-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="plua2-bench-") as tmp, ExitStack() as stack:
+        # Both servers run side by side (an idle server costs next to nothing) and every load run
+        # of plua2 is followed at once by the same run against plua, so that a shared box's
+        # changing load hits both sides of each ratio alike.
+        servers: dict[str, Server] = {}
         for name, factory in factories.items():
             workdir = Path(tmp) / name
             workdir.mkdir()
             subject: dict[str, Any] = {}
             data["subjects"][name] = subject
             try:
-                with factory(workdir) as server:
-                    subject["cmd"] = server.cmd
-                    subject["device_count"] = server.device_count
-                    subject["device_id"] = server.device_id
-                    routes = {
-                        "/api/devices": "/api/devices",
-                        "/api/devices/{id}": f"/api/devices/{server.device_id}",
-                    }
-                    for label, path in routes.items():
-                        for c in concurrency:
-                            print(f"[http] {name} GET {path} c={c} {duration:g}s ...", flush=True)
-                            subject[f"{label} c={c}"] = load(
-                                server.port, path, c, duration, use_wrk
-                            )
-                    print(f"[http] {name} change -> refreshStates ...", flush=True)
-                    status = asyncio.run(refresh_states_status(server.port))
-                    if status == 200:
-                        subject["change_to_event"] = asyncio.run(
-                            change_to_event(server.port, server.device_id, change_samples)
-                        )
-                    else:
-                        subject["change_to_event"] = {
-                            "error": f"GET /api/refreshStates answers {status}"
-                        }
+                server = stack.enter_context(factory(workdir))
             except Exception as exc:
                 subject["error"] = f"{type(exc).__name__}: {exc}"
                 log = workdir / f"{name}.log"
                 if log.exists():
                     subject["log_tail"] = log.read_text(errors="replace")[-2000:]
                 print(f"[http] {name} failed: {subject['error']}", file=sys.stderr, flush=True)
+                continue
+            servers[name] = server
+            subject.update(
+                cmd=server.cmd, device_count=server.device_count, device_id=server.device_id
+            )
+        for label in ("/api/devices", "/api/devices/{id}"):
+            for c in concurrency:
+                for name, server in servers.items():
+                    subject = data["subjects"][name]
+                    path = label.replace("{id}", str(server.device_id))
+                    print(f"[http] {name} GET {path} c={c} {duration:g}s ...", flush=True)
+                    try:
+                        subject[f"{label} c={c}"] = load(server.port, path, c, duration, use_wrk)
+                    except Exception as exc:
+                        subject[f"{label} c={c} error"] = repr(exc)
+                        print(
+                            f"[http] {name} {path} c={c} failed: {exc!r}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+        for name, server in servers.items():
+            subject = data["subjects"][name]
+            print(f"[http] {name} change -> refreshStates ...", flush=True)
+            try:
+                status = asyncio.run(refresh_states_status(server.port))
+                if status == 200:
+                    subject["change_to_event"] = asyncio.run(
+                        change_to_event(server.port, server.device_id, change_samples)
+                    )
+                else:
+                    subject["change_to_event"] = {
+                        "error": f"GET /api/refreshStates answers {status}"
+                    }
+            except Exception as exc:
+                subject["change_to_event"] = {"error": repr(exc)}
 
     report.data["http"] = data
     subjects = data["subjects"]
