@@ -13,6 +13,7 @@ from . import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("plua2.supervisor.run_command", "run a Lua script in a supervised worker"),
     "up": ("plua2.supervisor.up_command", "emulate a whole HC3 for a project folder"),
+    "repl": ("plua2.supervisor.repl_command", "a Lua prompt in a fresh worker (timers run on)"),
     "pack": ("plua2.supervisor.pack_command", "pack a QuickApp (.lua with headers) into an .fqa"),
     "unpack": ("plua2.supervisor.pack_command", "unpack an .fqa into a folder with main.lua"),
 }

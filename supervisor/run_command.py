@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--run-for", type=float, metavar="SECONDS", help="stop after this many seconds"
     )
     parser.add_argument(
+        "-i", dest="interactive", action="store_true", help="a Lua prompt after the script has run"
+    )
+    parser.add_argument(
         "--budget",
         type=float,
         default=3.0,
@@ -146,6 +149,10 @@ def main(args: argparse.Namespace) -> int:
     if args.run_for is not None and not args.run_for >= 0:
         print("plua2 run: --run-for must be a number of seconds >= 0", file=sys.stderr)
         return EXIT_USAGE
+    if getattr(args, "interactive", False):
+        from .repl_command import run_file_interactive
+
+        return run_file_interactive(source, chunkname, args.budget, script_args)
     return trio.run(
         lambda: run_script(
             source, chunkname, run_for=args.run_for, budget=args.budget, argv=script_args

@@ -61,13 +61,24 @@ def _quote(text: str) -> str:
     return f'"{escaped}"'
 
 
+def _sequence_first(table: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    """Items with the keys 1..n first (written without keys, as in `{1, 2, x = 3}`)."""
+    n = 0
+    while (n + 1) in table:
+        n += 1
+    rest = [(k, v) for k, v in table.items() if not (isinstance(k, int) and 1 <= k <= n)]
+    return [(None, table[i]) for i in range(1, n + 1)] + rest
+
+
 def _table(value: list[Any] | tuple[Any, ...] | dict[Any, Any], depth: int) -> str:
     parts: list[str] = []
     if isinstance(value, dict):
-        items = list(value.items())
+        items = _sequence_first(value)
         for key, item in items[:MAX_ITEMS]:
             text = format_value(item, depth=depth + 1)
-            if isinstance(key, str) and _NAME.match(key):
+            if key is None:
+                parts.append(text)
+            elif isinstance(key, str) and _NAME.match(key):
                 parts.append(f"{key} = {text}")
             else:
                 parts.append(f"[{format_value(key, depth=depth + 1)}] = {text}")
