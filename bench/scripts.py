@@ -11,8 +11,10 @@ The same Lua files (bench/lua/) run in both, as a user would run them:
 Figures: wall time of the whole command (p50/p90 over the runs), and for the chain both the rate the
 script itself prints (os.clock, i.e. CPU time of the whole process, all threads) and a wall rate,
 N / (time between the arrival of the script's "chain start" line and of its result line), both
-runtimes run with PYTHONUNBUFFERED=1 so each printed line is flushed as it is written. A third plua2 figure, "worker direct", loads chain.lua into a
-zygote-spawned worker over the wire (no `plua2 run` around it) and times Load -> the printed line.
+runtimes run with PYTHONUNBUFFERED=1 so each printed line is flushed as it is written. The runs are
+interleaved (plua2, plua, plua2, ...) so that a shared box's changing load hits both alike.
+A third plua2 figure, "worker direct", loads chain.lua into a zygote-spawned worker over the wire
+(no `plua2 run` around it) and times Load -> the printed line.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import re
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,37 +49,54 @@ def _parse_chain(stdout: str) -> tuple[int, float] | None:
     return (int(m.group(1)), float(m.group(2))) if m else None
 
 
-def run_many(cmd: list[str], runs: int, label: str) -> dict[str, Any]:
-    walls: list[float] = []
-    lua_rates: list[float] = []
-    line_rates: list[float] = []
-    failures: list[str] = []
-    count = 0
-    for _ in range(runs):
-        result = timed_run(cmd, cwd=REPO, timeout=600)
+@dataclass
+class Series:
+    """The runs of one command."""
+
+    cmd: list[str]
+    walls: list[float] = field(default_factory=list)
+    lua_rates: list[float] = field(default_factory=list)
+    line_rates: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def run_once(self) -> None:
+        result = timed_run(self.cmd, cwd=REPO, timeout=600)
         if result.status != 0:
             lines = (result.stderr or result.stdout).strip().splitlines() or ["(no output)"]
-            failures.append(f"exit {result.status}: {lines[-1][:200]}")
-            continue
-        walls.append(result.wall)
+            self.failures.append(f"exit {result.status}: {lines[-1][:200]}")
+            return
+        self.walls.append(result.wall)
         parsed = _parse_chain(result.stdout)
         if parsed:
-            count, cpu = parsed
-            lua_rates.append(count / cpu if cpu > 0 else float("inf"))
+            self.count, cpu = parsed
+            self.lua_rates.append(self.count / cpu if cpu > 0 else float("inf"))
             t_start = next((t for t, text in result.lines if text.startswith("chain start")), None)
             t_end = next((t for t, text in result.lines if CHAIN_LINE.search(text)), None)
             if t_start is not None and t_end is not None and t_end > t_start:
-                line_rates.append(count / (t_end - t_start))
-    print(f"[scripts] {label}: {len(walls)}/{runs} ok", flush=True)
-    return {
-        "cmd": cmd,
-        "wall": summary(walls),
-        "lua_rate": summary(lua_rates),
-        "line_rate": summary(line_rates),
-        "count": count,
-        "failures": failures[:3],
-        "failed": len(failures),
-    }
+                self.line_rates.append(self.count / (t_end - t_start))
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "cmd": self.cmd,
+            "wall": summary(self.walls),
+            "lua_rate": summary(self.lua_rates),
+            "line_rate": summary(self.line_rates),
+            "count": self.count,
+            "failures": self.failures[:3],
+            "failed": len(self.failures),
+        }
+
+
+def run_interleaved(series: dict[str, Series], runs: int, label: str) -> dict[str, dict[str, Any]]:
+    """`runs` rounds, each running every command once in turn, so that a shared box's changing
+    load is spread over all of them alike."""
+    for _ in range(runs):
+        for one in series.values():
+            one.run_once()
+    for name, one in series.items():
+        print(f"[scripts] {name} {label}: {len(one.walls)}/{runs} ok", flush=True)
+    return {name: one.result() for name, one in series.items()}
 
 
 async def _worker_direct_chain(source: str) -> dict[str, Any]:
@@ -124,15 +144,18 @@ def run(report: Report, empty_runs: int = 20, chain_runs: int = 5, with_plua: bo
     elif with_plua:
         report.add("scripts", "plua", "error", "not installed: run bench/setup_competitors.sh")
 
-    for name, cmds in subjects.items():
-        data[name] = {
-            "empty": run_many(cmds["empty"], empty_runs, f"{name} empty x{empty_runs}"),
-            "chain": run_many(cmds["chain"], chain_runs, f"{name} chain x{chain_runs}"),
-        }
-    if "plua" in subjects and plua is not None:
-        port = free_port()
-        cmd = [str(plua), "--nogreet", "--api-host", "127.0.0.1", "--api-port", str(port), empty]
-        data["plua"]["empty_api"] = run_many(cmd, max(5, empty_runs // 4), "plua empty, API on")
+    for kind, runs in (("empty", empty_runs), ("chain", chain_runs)):
+        series = {name: Series(cmds[kind]) for name, cmds in subjects.items()}
+        if kind == "empty" and "plua" in subjects and plua is not None:
+            port = free_port()  # plua kills whatever holds its API port: give it a free one
+            series["plua_api"] = Series(
+                [str(plua), "--nogreet", "--api-host", "127.0.0.1", "--api-port", str(port), empty]
+            )
+        for name, result in run_interleaved(series, runs, f"{kind} x{runs}").items():
+            if name == "plua_api":
+                data["plua"]["empty_api"] = result
+            else:
+                data.setdefault(name, {})[kind] = result
 
     try:
         data["plua2"]["worker_direct"] = trio.run(_worker_direct_chain, Path(chain).read_text())
