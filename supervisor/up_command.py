@@ -17,16 +17,23 @@ Shutdown: long polls on refreshStates are woken at once (`RefreshStates.close`),
 1 s of grace for requests in flight while every worker is stopped in parallel (bounded), then the
 fork server; the store is closed last. The whole stop takes well under 3 s.
 Every option also reads an environment variable (PLUA2_HOST, PLUA2_PORT, PLUA2_STATE_DIR,
-PLUA2_USER, PLUA2_PASSWORD, PLUA2_RUN_FOR, PLUA2_BUDGET, PLUA2_MAX_MEMORY); the command line wins.
+PLUA2_USER, PLUA2_PASSWORD, PLUA2_RUN_FOR, PLUA2_BUDGET, PLUA2_MAX_MEMORY, PLUA2_LOG_FORMAT); the
+command line wins.
+
+Exit status: 0 after a stop by signal; 2 for a usage problem (above); with `--run-for`, 1 when a
+QuickApp failed during the run (it did not install or load, crashed in onInit, its worker crashed,
+hung or went FATAL: run_report.py; errors in later callbacks do not count, as on an HC3 the
+QuickApp goes on), with one summary line and one line per failure. `--log-format json` prints
+everything as one JSON object a line on stdout (log_format.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
+from functools import partial
 from pathlib import Path
 
 import trio
@@ -40,7 +47,10 @@ from plua2.fibaro_api.project import PROJECT_FILE, ProjectError, apply_project, 
 from plua2.fibaro_api.refresh_states import RefreshStates
 from plua2.fibaro_api.store import StateFileError, Store, open_store
 
+from .log_format import ENV_VAR as LOG_FORMAT_ENV
+from .log_format import parse_format, printer
 from .quickapp_spec import MIB, QuickAppLimits
+from .run_report import RunReport
 from .up_quickapps import run_quickapps
 
 __all__ = ["add_arguments", "main"]
@@ -79,16 +89,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-memory", type=int, default=None, metavar="MIB",
                         help="Lua memory cap of each QuickApp in MiB (default 64; env "
                              "PLUA2_MAX_MEMORY; a QuickApp may set its own with --%%maxMemory=M)")  # fmt: skip
+    parser.add_argument("--log-format", default=None, metavar="FORMAT",
+                        help="text (default) or json: one JSON object a line on stdout "
+                             "(env PLUA2_LOG_FORMAT)")  # fmt: skip
     parser.add_argument("--no-console", action="store_true",
                         help="turn off the dashboard's Lua console (it then answers 403)")  # fmt: skip
 
 
 def _fail(message: str) -> int:
-    print(f"plua2 up: {message}", file=sys.stderr, flush=True)
+    printer.say(message, level="error")
     return 2
 
 
 def main(args: argparse.Namespace) -> int:
+    try:
+        printer.configure(parse_format(args.log_format or os.environ.get(LOG_FORMAT_ENV)))
+    except ValueError as error:
+        print(f"plua2 up: {error}", file=sys.stderr, flush=True)
+        return 2
     try:
         port = args.port if args.port is not None else int(os.environ.get("PLUA2_PORT", "8888"))
         run_for = args.run_for if args.run_for is not None else _env_float("PLUA2_RUN_FOR")
@@ -129,28 +147,34 @@ def main(args: argparse.Namespace) -> int:
         store.close()
         return _fail(f"{project / PROJECT_FILE}: {getattr(error, 'message', error)}")
     api = Api(home)
-    _log_to_stderr()
+    printer.install_logging()  # the supervisor's log (worker crashes, stderr lines of QuickApps)
+    if printer.json:
+        home.console.add_listener(printer.console_line)
+    report = RunReport()
     status = 0
     try:
         auth = BasicAuth(args.user, args.password)
         console = not getattr(args, "no_console", False)
-        trio.run(_serve, api, store, args.host, port, auth, run_for, project, limits, console)
+        trio.run(
+            _serve, api, store, args.host, port, auth, run_for, project, limits, console, report
+        )
     except* OSError as group:
         status = _fail(f"cannot serve on {args.host}:{port}: {_leaf(group)}")
     finally:
         store.close()
+    if status == 0 and run_for is not None:
+        status = _run_status(report)
     return status
 
 
-def _log_to_stderr() -> None:
-    """The supervisor's log (worker crashes, stderr lines of QuickApps): one line each on stderr."""
-    logger = logging.getLogger("plua2")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("plua2 up: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+def _run_status(report: RunReport) -> int:
+    """`--run-for`'s exit status: 1 when a QuickApp failed, with one line per failure."""
+    level = "error" if report.failed else "info"
+    printer.say(report.summary(), level=level, event="summary", failures=report.failures,
+                callbackErrors=report.callback_errors)  # fmt: skip
+    for line in report.failures:
+        printer.say(f"failed: {line}", level="error")
+    return 1 if report.failed else 0
 
 
 def _leaf(error: BaseException) -> BaseException:
@@ -170,6 +194,7 @@ async def _serve(
     project: Path,
     limits: QuickAppLimits,
     console: bool = True,
+    report: RunReport | None = None,
 ) -> None:
     stop = trio.Event()
     config = Config()
@@ -185,8 +210,8 @@ async def _serve(
             nursery.start_soon(_stop_after, stop, run_for)
         binds = await nursery.start(_run_server, app, config, stop)
         url = binds[0] if binds else f"http://{host}:{port}"
-        print(f"plua2 up: serving {url}/", flush=True)
-        await nursery.start(run_quickapps, api, project, limits, stop)
+        printer.say(f"serving {url}/", stdout=True, event="serving", url=url)
+        await nursery.start(partial(run_quickapps, report=report), api, project, limits, stop)
         await stop.wait()
         api.home.refresh.close()
         nursery.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE + 1.0

@@ -13,20 +13,24 @@ Theory of operation
 4. when every QuickApp has said `ready` once, print `plua2 up: N QuickApps ready in X s`;
 5. on `stop`: stop every worker in parallel (bounded by `STOP_TIMEOUT`: shutdown, then SIGTERM,
    then SIGKILL), then the fork server, so no process is left behind.
+
+With a `RunReport` (run_report.py), problem lines and every worker event are also told to it (the
+exit status of `plua2 up --run-for`). Lines are printed through `log_format.printer`.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import trio
 
 from ..fibaro_api.api import Api
+from .log_format import printer
 from .process import Spawner
 from .quickapp_folder import install_folder
 from .quickapp_spec import QuickAppLimits
 from .quickapp_workers import QuickAppWorkers
+from .run_report import RunReport
 from .spawn_exec import ExecSpawner
 from .workers import open_worker_table
 from .zygote import ZygoteSpawner
@@ -37,8 +41,8 @@ __all__ = ["STOP_TIMEOUT", "run_quickapps"]
 STOP_TIMEOUT = 1.2
 
 
-def _say(text: str) -> None:
-    print(f"plua2 up: {text}", file=sys.stderr, flush=True)
+def _say(text: str, level: str = "info") -> None:
+    printer.say(text, level=level)
 
 
 async def run_quickapps(
@@ -47,6 +51,7 @@ async def run_quickapps(
     limits: QuickAppLimits,
     stop: trio.Event,
     *,
+    report: RunReport | None = None,
     task_status: trio.TaskStatus[QuickAppWorkers] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """See the module docstring."""
@@ -56,22 +61,27 @@ async def run_quickapps(
         try:
             spawner = await ZygoteSpawner.start(nursery)
         except OSError as error:
-            _say(f"fork server unavailable ({error}); starting workers with exec")
+            _say(f"fork server unavailable ({error}); starting workers with exec", "warning")
             spawner = ExecSpawner()
         try:
             installed = install_folder(api.home, folder)
-            for line in installed.problems:
-                _say(line)
+            problems = list(installed.problems)
             for line in installed.warnings:
-                _say(f"warning: {line}")
+                _say(f"warning: {line}", "warning")
             workers = QuickAppWorkers(api.home, api, limits)
-            async with open_worker_table(spawner, workers, stop_timeout=STOP_TIMEOUT) as table:
+            listener = report.listener(workers) if report is not None else workers
+            async with open_worker_table(spawner, listener, stop_timeout=STOP_TIMEOUT) as table:
                 workers.attach(table, nursery)
-                for line in workers.start_all(installed.device_ids):
-                    _say(line)
+                problems += workers.start_all(installed.device_ids)
+                for line in problems:
+                    _say(line, "error")
+                    if report is not None:
+                        report.problem(line)
                 task_status.started(workers)
                 nursery.start_soon(_report_ready, workers, len(installed.device_ids), started_at)
                 await stop.wait()
+                if report is not None:
+                    report.close()
                 await table.stop_all(STOP_TIMEOUT)
         finally:
             with trio.CancelScope(shield=True):
@@ -81,6 +91,7 @@ async def run_quickapps(
 
 async def _report_ready(workers: QuickAppWorkers, count: int, started_at: float) -> None:
     await workers.all_ready.wait()
-    if count:
-        seconds = trio.current_time() - started_at
-        print(f"plua2 up: {count} QuickApp(s) ready in {seconds:.2f} s", flush=True)
+    seconds = trio.current_time() - started_at
+    if count or printer.json:  # JSON: always, so a program can wait for this event
+        message = f"{count} QuickApp(s) ready in {seconds:.2f} s"
+        printer.say(message, stdout=True, event="ready", quickapps=count)
