@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "repl": ("plua2.supervisor.repl_command", "a Lua prompt in a fresh worker (timers run on)"),
     "pack": ("plua2.supervisor.pack_command", "pack a QuickApp (.lua with headers) into an .fqa"),
     "unpack": ("plua2.supervisor.pack_command", "unpack an .fqa into a folder with main.lua"),
+    "check": ("plua2.supervisor.check_command", "check QuickApps' headers and Lua syntax"),
 }
 
 
