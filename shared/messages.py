@@ -6,8 +6,8 @@ incarnation instead of applying it.
 
 Direction and meaning:
 
-    worker -> supervisor   Hello (first frame), Ready (code loaded), Pong, Log, Error
-    supervisor -> worker   Load (code to run), Ping, Shutdown
+    worker -> supervisor   Hello (first frame), Ready (code loaded), Pong, Log, Error, Idle
+    supervisor -> worker   Load (code to run), Ping, Shutdown, Clock
     both ways              Request / Response (HC3 calls from Lua, actions and evals into Lua)
 
 A Request with `rid == 0` is a notification: no Response is sent for it.
@@ -20,8 +20,10 @@ from typing import Any, ClassVar
 
 __all__ = [
     "PROTOCOL_VERSION",
+    "Clock",
     "Error",
     "Hello",
+    "Idle",
     "Load",
     "Log",
     "Message",
@@ -146,9 +148,52 @@ class Response(Message):
     result: Any = None
 
 
+@dataclass(frozen=True, slots=True)
+class Clock(Message):
+    """The emulated clock (shared/virtual_time.py): virtual time `vmono` at `time.monotonic()` ==
+    `mono`, running `speed` times real time (0: frozen, moved only by the supervisor or by the
+    worker's own jumps up to `horizon`); wall time = virtual time + `offset`. A worker applies only
+    a `seq` higher than the last it applied."""
+
+    kind: ClassVar[str] = "clock"
+    wire_types: ClassVar[dict[str, tuple[type, ...]]] = {
+        "seq": (int,),
+        "vmono": (float, int),
+        "mono": (float, int),
+        "speed": (float, int),
+        "offset": (float, int),
+        "horizon": (float, int),
+    }
+    seq: int
+    vmono: float
+    mono: float
+    speed: float
+    offset: float
+    horizon: float
+
+
+@dataclass(frozen=True, slots=True)
+class Idle(Message):
+    """A worker on a frozen clock has nothing to run before `next_due` (virtual time; None: no
+    timer) and is at virtual time `now`; `seen` counts the Requests and Responses it has received,
+    so the supervisor can tell a report written before its latest work arrived."""
+
+    kind: ClassVar[str] = "idle"
+    wire_types: ClassVar[dict[str, tuple[type, ...]]] = {
+        "seen": (int,),
+        "now": (float, int),
+        "next_due": (float, int, type(None)),
+    }
+    seen: int
+    now: float
+    next_due: float | None
+
+
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.kind: cls
-    for cls in (Hello, Ready, Ping, Pong, Shutdown, Log, Error, Load, Request, Response)
+    for cls in (
+        Hello, Ready, Ping, Pong, Shutdown, Log, Error, Load, Request, Response, Clock, Idle
+    )  # fmt: skip
 }
 
 

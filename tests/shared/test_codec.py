@@ -22,8 +22,10 @@ from plua2.shared.errors import LocalProtocolError, ProtocolError, RemoteProtoco
 from plua2.shared.messages import (
     MESSAGE_TYPES,
     PROTOCOL_VERSION,
+    Clock,
     Error,
     Hello,
+    Idle,
     Load,
     Log,
     Message,
@@ -146,6 +148,9 @@ EXAMPLES: list[Message] = [
     Request(4, 17, "api.get", ["/devices", {"id": 1}]),
     Response(4, 17, True, None),
     Response(4, 17, False, "not found"),
+    Clock(5, 3, 1_798_934_400.0, 12345.25, 0.0, -1_798_922_054.75, math.inf),
+    Idle(5, 12, 1_798_934_400.5, None),
+    Idle(5, 13, 1_798_934_400.5, 1_798_960_000.0),
 ]
 
 
