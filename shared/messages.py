@@ -191,9 +191,8 @@ class Idle(Message):
 
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.kind: cls
-    for cls in (
-        Hello, Ready, Ping, Pong, Shutdown, Log, Error, Load, Request, Response, Clock, Idle
-    )  # fmt: skip
+    for cls in (Hello, Ready, Ping, Pong, Shutdown, Log, Error, Load, Request, Response)
+    + (Clock, Idle)
 }
 
 
