@@ -117,6 +117,7 @@ def mount(app: QuartTrio, api: Any, auth: Any, *, console: bool = True, hub: Hub
 
     @app.route("/ui/eval/<int:device_id>", methods=["POST"])
     async def lua_eval(device_id: int) -> Response:
+        await request.get_data()  # read it all first: an unread body stalls the keep-alive
         if not (basic_ok(request.headers) or cookie_ok(request.cookies)):
             return _unauthorized()
         if not console:

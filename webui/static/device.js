@@ -131,21 +131,21 @@ export function deviceView(root, deviceId) {
       propBody.append(tr);
     }
     const variables = Array.isArray(props.quickAppVariables) ? props.quickAppVariables : [];
-    const left = panel
-      ? h("div", { class: "card" }, h("h2", {}, "QuickApp"), panel.el,
-        variables.length ? h("div", { style: "margin-top:16px" }, h("h2", {}, "quickAppVariables"),
-          h("table", { class: "props", id: "qa-variables" }, h("tbody", {}, ...variables.map((v) =>
-            h("tr", {}, h("td", {}, v.name), h("td", {}, fmtValue(v.value))))))) : null)
-      : null;
-    const right = h("div", { class: "card" }, h("h2", {}, "Properties"), h("table", { class: "props", id: "props" }, propBody));
-    root.append(h("div", { class: "grid2" }, left || right, left ? right : h("div")));
-
-    // console and logs
-    const bottom = h("div", { class: "grid2" });
-    if (workerId && state.console) bottom.append(luaConsole(workerId));
+    const left = h("div", { class: "column" });
+    const right = h("div", { class: "column" });
+    if (panel) left.append(h("div", { class: "card" }, h("h2", {}, "QuickApp"), panel.el));
+    if (variables.length) {
+      left.append(h("div", { class: "card" }, h("h2", {}, "quickAppVariables"),
+        h("table", { class: "props", id: "qa-variables" }, h("tbody", {}, ...variables.map((v) =>
+          h("tr", {}, h("td", {}, v.name), h("td", {}, fmtValue(v.value))))))));
+    }
+    if (workerId && state.console) left.append(luaConsole(workerId));
+    const propsCard = h("div", { class: "card" }, h("h2", {}, "Properties"),
+      h("div", { class: "scroll" }, h("table", { class: "props", id: "props" }, propBody)));
     const logs = workerId ? logList((m) => m.deviceId === workerId || m.deviceId === deviceId, "short") : null;
-    if (logs) bottom.append(h("div", { class: "card" }, h("h2", {}, "Log"), logs.el));
-    if (bottom.firstChild) root.append(bottom);
+    (left.firstChild ? right : left).append(propsCard);
+    if (logs) right.append(h("div", { class: "card" }, h("h2", {}, "Log"), logs.el));
+    root.append(h("div", { class: "grid2" }, left, right));
 
     tick = setInterval(() => {
       const info = state.workers.get(workerId);
