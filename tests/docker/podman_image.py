@@ -229,13 +229,34 @@ class Podman:
                 self.run("rmi", "-f", image, check=False)
 
     def sweep(self) -> None:
-        """Remove the containers and volumes a killed earlier run left behind (by our label)."""
-        for kind in ("container", "volume"):
-            listed = self.run(kind if kind == "volume" else "ps", *(
-                ["ls", "-q"] if kind == "volume" else ["-a", "-q"]),
-                "--filter", f"label={LABEL}", check=False)  # fmt: skip
-            names = listed.stdout.split()
-            if names and kind == "container":
-                self.run("rm", "-f", "-v", "-t", "0", *names, check=False)
-            elif names:
-                self.run("volume", "rm", "-f", *names, check=False)
+        """Remove what an earlier run left behind: containers, volumes and images with our label
+        whose pytest process is gone (the name carries its pid, see `run_name`). Another test run
+        going on at the same time keeps its own."""
+        listings = {
+            "container": ["ps", "-a", "--format", "{{.Names}}"],
+            "volume": ["volume", "ls", "--format", "{{.Name}}"],
+            "image": ["images", "--format", "{{.Repository}}:{{.Tag}}"],
+        }
+        for kind, listing in listings.items():
+            listed = self.run(*listing, "--filter", f"label={LABEL}", check=False).stdout.split()
+            stale = [name for name in listed if not _owner_alive(name)]
+            if stale:
+                self.remove(**{kind + "s": stale})
+
+
+def run_name(suffix: str) -> str:
+    """A name for something this test run makes: `plua2-test-<pid>-<suffix>`."""
+    return f"plua2-test-{os.getpid()}-{suffix}"
+
+
+def _owner_alive(name: str) -> bool:
+    match = re.search(r"plua2-test[-:](\d+)", name)
+    if match is None:
+        return True  # not named by run_name: not ours to judge
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
