@@ -34,7 +34,7 @@ from podman_image import (
 )
 
 EXAMPLE_HOME = REPO / "examples" / "home"
-STOP_LIMIT = 3.0  # seconds from SIGTERM (or SIGINT) to exited, podman's own overhead included
+STOP_LIMIT = 3.0  # seconds from the signal (just before the podman command) to the exit
 
 pytestmark = [
     pytest.mark.skipif(
