@@ -70,7 +70,7 @@ export function devicesView(root) {
       const cells = {
         value: h("td", { class: "value" }, fmtValue(row.value)),
         uptime: h("td", { class: "num" }), restarts: h("td", { class: "num" }),
-        cpu: h("td", { class: "num" }), memory: h("td", { class: "num" }), error: h("td", { class: "error" }),
+        cpu: h("td", { class: "num" }), memory: h("td", { class: "num" }), error: h("span", { class: "err" }),
       };
       const actions = h("td", { class: "actions" });
       const worker = h("td", {});
@@ -89,7 +89,7 @@ export function devicesView(root) {
         h("td", { class: "name" }, h("a", { href: `#/device/${row.id}` }, row.name)),
         h("td", { class: "muted" }, row.type.replace(/^com\.fibaro\./, "")),
         h("td", {}, room), cells.value, worker, cells.uptime, cells.restarts, cells.cpu, cells.memory,
-        cells.error, actions);
+        h("td", { class: "error" }, cells.error), actions);
       body.append(tr);
       rows.set(row.id, cells);
       if (row.quickApp) drawWorker(row.id);

@@ -1,5 +1,5 @@
 // Worker state pills and the Restart / Stop / Start buttons (POST /plua/workers/{id}/{verb}).
-import { attempt, call, h, toast } from "./dom.js";
+import { attempt, call, h } from "./dom.js";
 
 const CAN_START = new Set(["stopped", "fatal", "crashed", "backoff"]);
 const CAN_STOP = new Set(["running", "starting", "backoff", "hung"]);
@@ -17,11 +17,9 @@ export function setState(el, info) {
   el.title = info && info.last_error ? info.last_error : "";
 }
 
-async function act(id, verb) {
-  await attempt(async () => {
-    await call("POST", `/plua/workers/${id}/${verb}`);
-    toast(`${verb} ${id}`);
-  }, `${verb} ${id}`);
+// No toast on success: the state pill changes as soon as the worker does.
+function act(id, verb) {
+  return attempt(() => call("POST", `/plua/workers/${id}/${verb}`), `${verb} ${id}`);
 }
 
 /** The three buttons of one QuickApp; `update(info)` enables what makes sense in its state. */
