@@ -47,6 +47,7 @@ import trio
 from ..fibaro_api.api import Api
 from ..fibaro_api.home import Home
 from ..shared.messages import Error, Log, Request
+from ..webui import live
 from .errors import WorkerError
 from .policy import RESTING_STATES, WorkerState
 from .quickapp_spec import QuickAppLimits, quickapp_spec
@@ -147,6 +148,8 @@ class QuickAppWorkers:
     def on_state(
         self, worker_id: int, old: WorkerState, new: WorkerState, info: Mapping[str, Any]
     ) -> None:
+        live.publish("worker", {"id": worker_id, "state": new.value, **info,
+                                "uptime": 0.0 if new is WorkerState.RUNNING else None})  # fmt: skip
         if new is WorkerState.STARTING:
             self._crashed.pop(worker_id, None)
             self._refresh_spec(worker_id)
