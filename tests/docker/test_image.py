@@ -106,6 +106,20 @@ def wait_healthy(podman: Podman, name: str, url: str, auth: tuple[str, str],
     pytest.fail(f"{name}: no 200 from /plua/health\n{podman.logs(name)}")
 
 
+def wait_quickapps(api: httpx.Client, timeout: float = 30.0) -> list[dict[str, object]]:
+    """Every QuickApp of examples/home has its worker running. (/plua/health answers as soon as
+    the server is bound; the QuickApps are installed and started after that.)"""
+    expected = len(list(EXAMPLE_HOME.glob("*.lua")))
+    deadline = time.monotonic() + timeout
+    workers: list[dict[str, object]] = []
+    while time.monotonic() < deadline:
+        workers = api.get("/plua/workers").json()
+        if len(workers) >= expected and all(w["state"] == "running" for w in workers):
+            return workers
+        time.sleep(0.1)
+    pytest.fail(f"expected {expected} running QuickApps, /plua/workers: {workers}")
+
+
 def wait_value(api: httpx.Client, path: str, expected: object, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     value = None
@@ -207,8 +221,7 @@ def test_example_home_over_rest_state_in_data_volume_and_fast_stop(
     assert "fork server unavailable" not in logs, logs
 
     with httpx.Client(base_url=url, auth=auth, timeout=10) as api:
-        workers = api.get("/plua/workers").json()
-        assert len(workers) >= 5 and all(w["state"] == "running" for w in workers), workers
+        wait_quickapps(api)
         devices = {d["name"]: d["id"] for d in api.get("/api/devices").json()}
         hall = devices["Hall switch"]  # a QuickApp of examples/home (switch_hall.lua)
 
@@ -236,6 +249,7 @@ def test_example_home_over_rest_state_in_data_volume_and_fast_stop(
 
     def check_state_kept(name: str) -> None:
         with httpx.Client(base_url=url, auth=auth, timeout=10) as api:
+            wait_quickapps(api)
             assert api.get(f"/api/devices/{hall}/properties/value").json()["value"] is True
             assert api.get("/api/globalVariables/HouseMode").json()["value"] == marker
             assert api.get("/api/globalVariables/FromDocker").json()["value"] == "42"
@@ -276,6 +290,7 @@ def test_image_serves_its_own_project_with_credentials_from_env(
     wait_healthy(podman, name, url, auth)
     assert podman.run("healthcheck", "run", name, check=False).returncode == 0
     with httpx.Client(base_url=url, auth=auth, timeout=10) as api:
+        wait_quickapps(api)
         assert api.get("/api/settings/info").json()["hcName"] == "plua2 example home"
         assert httpx.get(url + "/api/devices", auth=("admin", "admin")).status_code == 401
         names = {d["name"] for d in api.get("/api/devices").json()}
