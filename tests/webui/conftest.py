@@ -5,7 +5,7 @@
 - `browser` (session): Debian's chromium driven by Playwright with `executable_path` (never a
   downloaded browser; ../shared/recipes/browser-tests.md). Skipped when either is missing.
 - `page_for(dashboard)`: a new context (with the HC3 credentials) and a page on the dashboard,
-  ready (first snapshot drawn); closed at teardown.
+  ready (first snapshot drawn); closed at teardown, which fails on any JavaScript error.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page_for(browser: Any) -> Iterator[Callable[[Dashboard], Any]]:
     contexts: list[Any] = []
+    errors: list[str] = []
 
     def open_page(dashboard: Dashboard) -> Any:
         context = browser.new_context(
@@ -70,6 +71,7 @@ def page_for(browser: Any) -> Iterator[Callable[[Dashboard], Any]]:
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(dashboard.url + "/")
         page.wait_for_selector("body[data-ready]")
         return page
@@ -77,3 +79,4 @@ def page_for(browser: Any) -> Iterator[Callable[[Dashboard], Any]]:
     yield open_page
     for context in contexts:
         context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"

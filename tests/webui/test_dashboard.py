@@ -200,3 +200,35 @@ def test_screenshots_exist() -> None:
     for name in ("dashboard-devices.png", "dashboard-device.png"):
         path: Path = DOCS / name
         assert path.exists() and path.stat().st_size > 10_000, name
+
+
+def test_the_websocket_needs_the_login_or_the_session_cookie(home: Dashboard) -> None:
+    import json
+
+    import trio
+    from trio_websocket import ConnectionRejected, open_websocket_url
+
+    url = home.url.replace("http://", "ws://") + "/ws"
+    basic = ("Authorization", "Basic YWRtaW46YWRtaW4=")
+    cookie = home.client.get("/").cookies["plua2_session"]
+
+    async def first_message(headers: list[tuple[str, str]]) -> Any:
+        async with open_websocket_url(url, extra_headers=headers) as ws:
+            return json.loads(await ws.get_message())
+
+    async def refused(headers: list[tuple[str, str]]) -> int:
+        try:
+            await first_message(headers)
+        except ConnectionRejected as rejected:
+            return int(rejected.status_code)
+        raise AssertionError(f"accepted with {headers}")
+
+    async def main() -> None:
+        with trio.fail_after(10):
+            assert (await first_message([basic]))["t"] == "snapshot"
+            assert (await first_message([("Cookie", f"plua2_session={cookie}")]))["t"] == "snapshot"
+            assert await refused([]) == 401
+            assert await refused([("Cookie", "plua2_session=guess")]) == 401
+            assert await refused([basic, ("Origin", "http://evil.example")]) == 403
+
+    trio.run(main)
