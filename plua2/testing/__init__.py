@@ -23,7 +23,10 @@ fixture. Fixtures:
   a fresh temporary state folder, waits until every QuickApp is RUNNING (a crashed or FATAL
   QuickApp fails at once, with its console errors), and stops every server it started at teardown
   (SIGTERM, SIGKILL by PID after 5 s). `check=False` skips the RUNNING check.
-- `hc3`: `hc3_factory(plua2_project)`, one per test.
+- `hc3`: `hc3_factory(plua2_project)`, one per test. With `--plua2-url URL` (or the environment
+  variable `PLUA2_URL`, credentials in `PLUA2_USER` / `PLUA2_PASSWORD`), `hc3` is instead a client of
+  that running HC3 (the Docker image as a CI service container), once every QuickApp there runs:
+  one server for the whole session, so tests must not count on a fresh state.
 
 When a test fails, the log of every plua2 it started (JSON lines made readable) is added to the
 report as a section "plua2 up log".
@@ -31,6 +34,7 @@ report as a section "plua2 up log".
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +43,7 @@ import pytest
 
 if TYPE_CHECKING:
     from .client import HC3, HC3Error, HC3RequestError, HC3StartError, HC3Timeout
-    from .server import HC3Server, start_hc3
+    from .server import HC3Server, connect_hc3, start_hc3
 
 __all__ = [
     "HC3",
@@ -48,6 +52,7 @@ __all__ = [
     "HC3Server",
     "HC3StartError",
     "HC3Timeout",
+    "connect_hc3",
     "start_hc3",
 ]
 
@@ -59,6 +64,7 @@ _LAZY = {
     "HC3Timeout": "client",
     "HC3Server": "server",
     "start_hc3": "server",
+    "connect_hc3": "server",
 }
 _SERVERS_KEY = pytest.StashKey[list[Any]]()
 INI_PROJECT = "plua2_project"
@@ -81,6 +87,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         INI_PROJECT,
         "plua2: the project folder of the hc3 fixture (relative to the ini file)",
         default=None,
+    )
+    parser.getgroup("plua2").addoption(
+        "--plua2-url",
+        default=None,
+        help="the hc3 fixture talks to this running HC3 (e.g. the plua2 Docker image) instead "
+        "of starting plua2 up (env PLUA2_URL)",
     )
 
 
@@ -149,6 +161,12 @@ def hc3(
     marker = request.node.get_closest_marker("plua2")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
     project = options.pop("project", None)
+    url = request.config.getoption("plua2_url") or os.environ.get("PLUA2_URL")
+    if url and project is None:
+        from .server import connect_hc3
+
+        env = os.environ.get
+        return connect_hc3(url, env("PLUA2_USER", "admin"), env("PLUA2_PASSWORD", "admin"))
     if project is None:
         project = request.getfixturevalue("plua2_project")
     else:

@@ -138,7 +138,7 @@ class HC3:
         device_id: int,
         name: str,
         expected: Any,
-        timeout: float = 5.0,
+        timeout: float = 10.0,
         *,
         interval: float = 0.05,
     ) -> Any:

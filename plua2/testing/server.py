@@ -18,6 +18,10 @@ The process ends in `stop()`: SIGTERM, then SIGKILL by PID after `STOP_GRACE` se
 itself stops its workers and its fork server; a worker also exits when its stdin closes). A process
 that died early (a bad option, a port problem) is a `HC3StartError` with its output.
 
+`connect_hc3(url)` is the same wait and check against an HC3 that is already running (the Docker
+image as a CI service container): `/plua/health` must answer, then every QuickApp must be RUNNING.
+There is no process and no log to show, and no stop.
+
 `options` become command-line flags of `plua2 up`: `speed=10` is `--speed 10`, `instant=True` is
 `--instant`, `run_for=None`/`False` adds nothing, a list repeats the flag.
 """
@@ -38,7 +42,7 @@ from typing import IO, Any
 
 from .client import HC3, HC3StartError
 
-__all__ = ["STOP_GRACE", "HC3Server", "options_to_args", "start_hc3"]
+__all__ = ["STOP_GRACE", "HC3Server", "connect_hc3", "options_to_args", "start_hc3"]
 
 #: seconds between SIGTERM and SIGKILL
 STOP_GRACE = 5.0
@@ -228,3 +232,38 @@ def _check_quickapps(server: HC3Server, client: HC3) -> None:
         ]
         parts += [f"    {_render(line)}".replace("\n", "\n    ") for line in errors[-10:]]
     raise HC3StartError("\n".join(parts))
+
+
+def connect_hc3(
+    url: str, user: str = "admin", password: str = "admin", *, timeout: float = 30.0
+) -> HC3:
+    """A client of a running plua2 (see the module docstring), once every QuickApp runs."""
+    from .client import HC3RequestError
+
+    client = HC3(url, user, password)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.get("/plua/health")
+            workers = client.workers()
+            if all(w.get("state") != "starting" for w in workers):
+                break
+            last: object = [(w.get("id"), w.get("state")) for w in workers]
+        except HC3RequestError:
+            raise
+        except OSError as error:  # not listening yet
+            last = error
+        if time.monotonic() > deadline:
+            raise HC3StartError(f"the HC3 at {url} is not ready after {timeout} s: {last}")
+        time.sleep(0.2)
+    failed = [w for w in workers if w.get("state") != "running" or w.get("crashed")]
+    if failed:
+        lines = [f"the HC3 at {url}: not every QuickApp is running"]
+        for worker in failed:
+            state = "crashed" if worker.get("crashed") else worker.get("state")
+            lines.append(f"  QuickApp {worker.get('id')} ({worker.get('name')}) is {state}")
+            for line in client.console(level="error")[-10:]:
+                if line.get("deviceId") == worker.get("id"):
+                    lines.append("    " + str(line.get("message")).replace("\n", "\n    "))
+        raise HC3StartError("\n".join(lines))
+    return client

@@ -29,7 +29,7 @@ def test_public_names() -> None:
 
     assert sorted(testing.__all__) == sorted(
         ["HC3", "HC3Error", "HC3RequestError", "HC3Server", "HC3StartError", "HC3Timeout",
-         "start_hc3"]
+         "connect_hc3", "start_hc3"]
     )  # fmt: skip
     for name in testing.__all__:
         assert getattr(testing, name).__name__ == name
