@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from . import hc3_time
+
 __all__ = [
     "DEFAULT_ROOM_ID",
     "DEFAULT_SECTION_ID",
@@ -49,11 +51,9 @@ class HomeSettings:
     default_language: str = "en"
 
 
-def _date() -> str:
-    return time.strftime("%H:%M | %d.%m.%Y")
-
-
 def info_dto(settings: HomeSettings, default_room_id: int = DEFAULT_ROOM_ID) -> dict[str, Any]:
+    now = hc3_time.now()
+    sunrise, sunset = hc3_time.sun(settings.latitude, settings.longitude, now)
     return {
         "serialNumber": settings.serial_number,
         "platform": "HC3",
@@ -71,18 +71,18 @@ def info_dto(settings: HomeSettings, default_room_id: int = DEFAULT_ROOM_ID) -> 
         "serverStatus": int(time.time()),
         "defaultLanguage": settings.default_language,
         "defaultRoomId": default_room_id,
-        "sunsetHour": "17:45",
-        "sunriseHour": "06:30",
+        "sunsetHour": sunset,
+        "sunriseHour": sunrise,
         "hotelMode": False,
         "temperatureUnit": settings.temperature_unit,
         "batteryLowNotification": False,
-        "date": _date(),
+        "date": hc3_time.date_text(now),
         "currency": settings.currency,
         "softVersion": settings.soft_version,
         "beta": False,
         "currentVersion": {"version": settings.soft_version, "type": "stable"},
         "installVersion": {"version": "", "type": "", "status": "", "progress": 0},
-        "timestamp": int(time.time()),
+        "timestamp": int(now),
         "online": False,
         "updateStableAvailable": False,
         "updateBetaAvailable": False,
@@ -112,7 +112,7 @@ def login_status(username: str) -> dict[str, Any]:
 
 def home_dto(settings: HomeSettings) -> dict[str, Any]:
     return {
-        "timestamp": int(time.time()),
+        "timestamp": int(hc3_time.now()),
         "defaultSensors": {"light": 0, "temperature": 0, "humidity": 0},
         "meters": {"energy": []},
         "notificationClient": {"marketingNotificationAllowed": False},
@@ -128,7 +128,7 @@ def home_dto(settings: HomeSettings) -> dict[str, Any]:
 
 
 def location_dto(settings: HomeSettings) -> dict[str, Any]:
-    now = time.localtime()
+    now = time.localtime(hc3_time.now())
     return {
         "houseNumber": 1,
         "timezone": settings.timezone,

@@ -16,10 +16,10 @@ every other device is plain and has built-in behaviour (`device_types.py`).
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
+from . import hc3_time
 from .errors import BadRequest, NotFound
 from .request import query_bool, query_int, query_str
 from .router import Query
@@ -161,7 +161,7 @@ class DeviceTable:
     def touch(self, device: Device) -> None:
         """The device changed: drop its JSON and the list's."""
         device._json = None
-        device.dto["modified"] = int(time.time())
+        device.dto["modified"] = int(hc3_time.now())
         self._list_json = None
 
     def list_json(self) -> bytes:

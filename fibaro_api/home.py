@@ -28,7 +28,7 @@ import json
 import time
 from typing import Any, Protocol
 
-from . import catalog
+from . import catalog, hc3_time
 from .console import Console
 from .device_types import run_builtin_action, template_for
 from .devices import CONTROLLER_ID, Device, DeviceTable, controller_dto
@@ -168,7 +168,7 @@ class Home:
             room_id = self.rooms.default_room_id
         self.rooms.get_room(room_id)
         template = template_for(device_type)
-        now = int(time.time())
+        now = int(hc3_time.now())
         dto: dict[str, Any] = {
             "id": device_id,
             "name": name,
@@ -208,7 +208,7 @@ class Home:
         if name in props and old == value and type(old) is type(value):
             return False
         props[name] = copy.deepcopy(value)
-        now = int(time.time())
+        now = int(hc3_time.now())
         device.prop_modified[name] = now
         self.devices.touch(device)
         if self.store is not None:

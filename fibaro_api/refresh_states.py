@@ -23,12 +23,13 @@ Publishing is synchronous and must run in the trio thread (the supervisor's, as 
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 import trio
+
+from . import hc3_time
 
 __all__ = ["RefreshStates"]
 
@@ -69,7 +70,7 @@ class RefreshStates:
 
     @staticmethod
     def _event(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-        return {"type": event_type, "created": int(time.time()), "data": data}
+        return {"type": event_type, "created": int(hc3_time.now()), "data": data}
 
     def _append(self, change: tuple[int, str, Any] | None, event: dict[str, Any]) -> None:
         self.last += 1
@@ -111,11 +112,11 @@ class RefreshStates:
                     device_id, prop, value = change
                     changes.setdefault(device_id, {"id": device_id})[prop] = value
                 events.append(event)
-        now = time.time()
+        now = hc3_time.now()
         answer: dict[str, Any] = {
             "status": "IDLE",
             "last": self.last,
-            "date": time.strftime("%H:%M | %d.%m.%Y", time.localtime(now)),
+            "date": hc3_time.date_text(now),
             "timestamp": int(now),
             "changes": list(changes.values()),
             "events": events,

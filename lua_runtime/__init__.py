@@ -5,6 +5,7 @@ table that bootstrap.lua returns):
 
     bootstrap.lua   host-function wrappers (_PY), callback runner and budget hook, print, exit
     timers.lua      setTimeout / clearTimeout / setInterval / clearInterval
+    clock.lua       os.time / os.date on the emulated clock once it is virtual
     json.lua        json.encode / json.decode / json.util
     class.lua       class "Name" (Base), property(getter, setter)
     fibaro.lua      api.*, fibaro.* (alias hub), plugin.*, string.split / string.starts
@@ -24,6 +25,7 @@ __all__ = ["LIBRARY_ORDER", "read_lua"]
 #: the library chunks loaded after bootstrap.lua, in order
 LIBRARY_ORDER = (
     "timers.lua",
+    "clock.lua",
     "json.lua",
     "class.lua",
     "fibaro.lua",

@@ -5,6 +5,10 @@ lupa's Python bridge. `print` goes to stdout; errors go to stderr with a Lua tra
 script keeps running, as on an HC3. The run ends when nothing is pending (no timers), or after
 `--run-for` seconds, or on Ctrl-C.
 
+`--speed N`, `--instant` and `--start "YYYY-MM-DD HH:MM"` (or PLUA2_SPEED / PLUA2_INSTANT /
+PLUA2_START) run the script on an emulated clock, the same as `plua2 up`'s (hc3_clock.py):
+`--run-for` stays real seconds.
+
 Exit status: 0 when no uncaught Lua error happened, 1 otherwise, 2 for a missing file or a syntax
 error (one line on stderr).
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -21,6 +26,7 @@ from typing import Any
 import trio
 
 from ..shared.messages import Error, Log, Request
+from .hc3_clock import ClockSettings, HC3Clock
 from .policy import RESTING_STATES, RestartPolicy, RestartType, WorkerState
 from .spawn_exec import ExecSpawner
 from .worker_task import WorkerSpec
@@ -49,7 +55,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="longest a single callback may run before it is stopped (default 3)",
     )
+    add_clock_arguments(parser)
     parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script (arg)")
+
+
+def add_clock_arguments(parser: argparse.ArgumentParser) -> None:
+    """--speed, --instant, --start: shared by `plua2 run` and `plua2 up`."""
+    parser.add_argument("--speed", type=float, default=None, metavar="N",
+                        help="emulated time runs N times faster (env PLUA2_SPEED)")  # fmt: skip
+    parser.add_argument("--instant", action="store_true",
+                        help="when every worker is idle, jump to the next timer (env PLUA2_INSTANT)")  # fmt: skip
+    parser.add_argument("--start", default=None, metavar="'YYYY-MM-DD HH:MM'",
+                        help="the emulated wall clock starts there (env PLUA2_START)")  # fmt: skip
+
+
+def clock_settings(args: argparse.Namespace) -> ClockSettings:
+    """The clock options of a parsed command line (then the environment); ValueError."""
+    return ClockSettings.from_args(
+        getattr(args, "speed", None),
+        bool(getattr(args, "instant", False)),
+        getattr(args, "start", None),
+        dict(os.environ),
+    )
 
 
 class ScriptConsole:
@@ -95,6 +122,7 @@ async def run_script(
     budget: float = 3.0,
     argv: list[str] | None = None,
     console: ScriptConsole | None = None,
+    clock: ClockSettings | None = None,
 ) -> int:
     """Run one script to its end in a supervised worker; the exit status."""
     console = console or ScriptConsole()
@@ -114,7 +142,8 @@ async def run_script(
                     nursery.cancel_scope.cancel()
 
             nursery.start_soon(stop_on_signal)
-            async with open_worker_table(ExecSpawner(), console) as table:
+            hc3_clock = None if clock is None or clock.real else HC3Clock(clock)
+            async with open_worker_table(ExecSpawner(), console, clock=hc3_clock) as table:
                 deadline = math.inf if run_for is None else trio.current_time() + run_for
                 with trio.move_on_at(deadline):
                     # a script that ends on its own goes RUNNING -> STOPPED; a crash also rests
@@ -149,12 +178,22 @@ def main(args: argparse.Namespace) -> int:
     if args.run_for is not None and not args.run_for >= 0:
         print("plua2 run: --run-for must be a number of seconds >= 0", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        clock = clock_settings(args)
+    except ValueError as exc:
+        print(f"plua2 run: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if getattr(args, "interactive", False):
         from .repl_command import run_file_interactive
 
         return run_file_interactive(source, chunkname, args.budget, script_args)
     return trio.run(
         lambda: run_script(
-            source, chunkname, run_for=args.run_for, budget=args.budget, argv=script_args
+            source,
+            chunkname,
+            run_for=args.run_for,
+            budget=args.budget,
+            argv=script_args,
+            clock=clock,
         )
     )

@@ -17,8 +17,10 @@ Shutdown: long polls on refreshStates are woken at once (`RefreshStates.close`),
 1 s of grace for requests in flight while every worker is stopped in parallel (bounded), then the
 fork server; the store is closed last. The whole stop takes well under 3 s.
 Every option also reads an environment variable (PLUA2_HOST, PLUA2_PORT, PLUA2_STATE_DIR,
-PLUA2_USER, PLUA2_PASSWORD, PLUA2_RUN_FOR, PLUA2_BUDGET, PLUA2_MAX_MEMORY, PLUA2_LOG_FORMAT); the
-command line wins.
+PLUA2_USER, PLUA2_PASSWORD, PLUA2_RUN_FOR, PLUA2_BUDGET, PLUA2_MAX_MEMORY, PLUA2_LOG_FORMAT,
+PLUA2_SPEED, PLUA2_INSTANT, PLUA2_START); the command line wins. `--speed`, `--instant` and
+`--start` set the emulated HC3 clock (hc3_clock.py) that every QuickApp and the API follow;
+`--run-for` stays real seconds.
 
 Exit status: 0 after a stop by signal; 2 for a usage problem (above); with `--run-for`, 1 when a
 QuickApp failed during the run (it did not install or load, crashed in onInit, its worker crashed,
@@ -39,6 +41,7 @@ from pathlib import Path
 import trio
 from hypercorn.config import Config
 from hypercorn.trio import serve
+from plua2.fibaro_api import hc3_time
 from plua2.fibaro_api.api import Api
 from plua2.fibaro_api.app import BasicAuth, create_app
 from plua2.fibaro_api.errors import HC3Error
@@ -47,9 +50,11 @@ from plua2.fibaro_api.project import PROJECT_FILE, ProjectError, apply_project, 
 from plua2.fibaro_api.refresh_states import RefreshStates
 from plua2.fibaro_api.store import StateFileError, Store, open_store
 
+from .hc3_clock import HC3Clock
 from .log_format import ENV_VAR as LOG_FORMAT_ENV
 from .log_format import parse_format, printer
 from .quickapp_spec import MIB, QuickAppLimits
+from .run_command import add_clock_arguments, clock_settings
 from .run_report import RunReport
 from .up_quickapps import run_quickapps
 
@@ -92,6 +97,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-format", default=None, metavar="FORMAT",
                         help="text (default) or json: one JSON object a line on stdout "
                              "(env PLUA2_LOG_FORMAT)")  # fmt: skip
+    add_clock_arguments(parser)
     parser.add_argument("--no-console", action="store_true",
                         help="turn off the dashboard's Lua console (it then answers 403)")  # fmt: skip
 
@@ -115,6 +121,10 @@ def main(args: argparse.Namespace) -> int:
         memory = args.max_memory if args.max_memory is not None else _env_float("PLUA2_MAX_MEMORY")
     except (ValueError, SystemExit) as error:
         return _fail(str(error) or "PLUA2_PORT is not a number")
+    try:
+        clock = HC3Clock(clock_settings(args))
+    except ValueError as error:
+        return _fail(str(error))
     if budget is not None and not budget > 0:
         return _fail("--budget must be a positive number of seconds")
     if memory is not None and not memory > 0:
@@ -147,6 +157,8 @@ def main(args: argparse.Namespace) -> int:
         store.close()
         return _fail(f"{project / PROJECT_FILE}: {getattr(error, 'message', error)}")
     api = Api(home)
+    api.clock = clock  # type: ignore[attr-defined]  (read by fibaro_api/control.py)
+    hc3_time.use(clock.wall)
     printer.install_logging()  # the supervisor's log (worker crashes, stderr lines of QuickApps)
     if printer.json:
         home.console.add_listener(printer.console_line)
@@ -156,11 +168,13 @@ def main(args: argparse.Namespace) -> int:
         auth = BasicAuth(args.user, args.password)
         console = not getattr(args, "no_console", False)
         trio.run(
-            _serve, api, store, args.host, port, auth, run_for, project, limits, console, report
-        )
+            _serve, api, store, args.host, port, auth, run_for, project, limits, console, report,
+            clock,
+        )  # fmt: skip
     except* OSError as group:
         status = _fail(f"cannot serve on {args.host}:{port}: {_leaf(group)}")
     finally:
+        hc3_time.use(None)
         store.close()
     if status == 0 and run_for is not None:
         status = _run_status(report)
@@ -195,6 +209,7 @@ async def _serve(
     limits: QuickAppLimits,
     console: bool = True,
     report: RunReport | None = None,
+    clock: HC3Clock | None = None,
 ) -> None:
     stop = trio.Event()
     config = Config()
@@ -211,7 +226,9 @@ async def _serve(
         binds = await nursery.start(_run_server, app, config, stop)
         url = binds[0] if binds else f"http://{host}:{port}"
         printer.say(f"serving {url}/", stdout=True, event="serving", url=url)
-        await nursery.start(partial(run_quickapps, report=report), api, project, limits, stop)
+        await nursery.start(
+            partial(run_quickapps, report=report, clock=clock), api, project, limits, stop
+        )
         await stop.wait()
         api.home.refresh.close()
         nursery.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE + 1.0

@@ -25,6 +25,7 @@ from pathlib import Path
 import trio
 
 from ..fibaro_api.api import Api
+from .hc3_clock import HC3Clock
 from .log_format import printer
 from .process import Spawner
 from .quickapp_folder import install_folder
@@ -52,6 +53,7 @@ async def run_quickapps(
     stop: trio.Event,
     *,
     report: RunReport | None = None,
+    clock: HC3Clock | None = None,
     task_status: trio.TaskStatus[QuickAppWorkers] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """See the module docstring."""
@@ -70,7 +72,9 @@ async def run_quickapps(
                 _say(f"warning: {line}", "warning")
             workers = QuickAppWorkers(api.home, api, limits)
             listener = report.listener(workers) if report is not None else workers
-            async with open_worker_table(spawner, listener, stop_timeout=STOP_TIMEOUT) as table:
+            async with open_worker_table(
+                spawner, listener, stop_timeout=STOP_TIMEOUT, clock=clock
+            ) as table:
                 workers.attach(table, nursery)
                 problems += workers.start_all(installed.device_ids)
                 for line in problems:

@@ -22,6 +22,9 @@ Invariants:
   kill and reap on the way out run shielded under a deadline (incarnation.py).
 - A listener exception is logged, never allowed to take the supervisor down; `on_request` runs in
   the incarnation's nursery, so a slow one never stalls the reader.
+- With a `clock` (the emulated HC3 clock, hc3_clock.py): the Load carries its `clock` option, every
+  Request/Response sent is announced (`frame_sending`, or `frame_dropped` when it could not be
+  queued), `Idle` reports go to it, and the end of an incarnation is `worker_gone`.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -41,6 +44,8 @@ from ..shared.messages import (
     PROTOCOL_VERSION,
     Error,
     Hello,
+    Idle,
+    Load,
     Log,
     Message,
     Ping,
@@ -87,6 +92,9 @@ from .policy import (
 from .process import Spawner
 from .worker_spec import DefaultListener, WorkerListener, WorkerSpec
 
+if TYPE_CHECKING:
+    from .hc3_clock import HC3Clock
+
 # WorkerSpec and the listener types are re-exported: the owner of a worker task needs them all.
 __all__ = ["DefaultListener", "WorkerListener", "WorkerSpec", "WorkerTask"]
 
@@ -108,9 +116,14 @@ class WorkerTask:
     """Supervises one worker. Run `run()` in a nursery; command it with start/stop/restart."""
 
     def __init__(
-        self, spec: WorkerSpec, spawner: Spawner, listener: WorkerListener | None = None
+        self,
+        spec: WorkerSpec,
+        spawner: Spawner,
+        listener: WorkerListener | None = None,
+        clock: HC3Clock | None = None,
     ) -> None:
         self.spec = spec
+        self._clock = clock
         self.lifecycle = WorkerLifecycle(spec.policy)
         #: messages dropped because they carried another generation than their incarnation's
         self.stale_messages = 0
@@ -212,7 +225,7 @@ class WorkerTask:
         self._pending[rid] = pending
         try:
             with trio.move_on_after(timeout):
-                if not await incarnation.send(frame):
+                if not await self._send_work(incarnation, frame):
                     raise WorkerGone(self.id, f"{method}: the worker's input is closed")
                 await pending.done.wait()
         finally:
@@ -229,8 +242,27 @@ class WorkerTask:
         """Send `method` to the worker without waiting for (or getting) an answer."""
         incarnation = self._running()
         frame = encode(Request(incarnation.generation, 0, method, list(params)))
+        clock = self._clock
+        if clock is not None:
+            clock.frame_sending(self.id, incarnation.generation)
         if not incarnation.send_nowait(frame):
+            if clock is not None:
+                clock.frame_dropped(self.id, incarnation.generation)
             raise WorkerError(self.id, f"{method}: the worker's input queue is full or closed")
+
+    async def _send_work(self, incarnation: Incarnation, frame: bytes) -> bool:
+        """Send a Request or Response frame, announced to the clock. False: the input is closed."""
+        clock = self._clock
+        if clock is None:
+            return await incarnation.send(frame)
+        clock.frame_sending(self.id, incarnation.generation)
+        sent = False
+        try:
+            sent = await incarnation.send(frame)
+        finally:
+            if not sent:
+                clock.frame_dropped(self.id, incarnation.generation)
+        return sent
 
     def _running(self) -> Incarnation:
         incarnation = self._incarnation
@@ -288,13 +320,23 @@ class WorkerTask:
                 if incarnation is not None:
                     incarnation.signal(action.signum)
             elif isinstance(action, SendLoad):
-                self._send(action.generation, self.spec.load_message(action.generation))
+                self._send(action.generation, self._load_message(action.generation))
             elif isinstance(action, SendPing):
                 self._send(action.generation, Ping(action.generation, action.seq))
             elif isinstance(action, SendShutdown):
                 self._send(action.generation, Shutdown(action.generation))
             else:
                 raise TypeError(f"unknown supervision action {action!r}")
+
+    def _load_message(self, generation: int) -> Load:
+        load = self.spec.load_message(generation)
+        incarnation = self._current(generation)
+        if self._clock is None or incarnation is None:
+            return load
+        option = self._clock.worker_loading(self.id, generation, incarnation.send_nowait)
+        if option is None:
+            return load
+        return Load(generation, load.source, load.chunkname, {**load.options, "clock": option})
 
     def _send(self, generation: int, message: Message) -> None:
         incarnation = self._current(generation)
@@ -351,6 +393,8 @@ class WorkerTask:
             if self._incarnation is incarnation:
                 self._incarnation = None
             self._fail_pending(generation)
+            if self._clock is not None:
+                self._clock.worker_gone(self.id, generation)
         self._dispatch(Exited(generation, status))
 
     def _fail_pending(self, generation: int) -> None:
@@ -373,6 +417,9 @@ class WorkerTask:
             self.stale_messages += 1
         elif isinstance(message, Pong):
             self._dispatch(PongReceived(generation, message.seq))
+        elif isinstance(message, Idle):
+            if self._clock is not None:
+                self._clock.idle(self.id, message)
         elif isinstance(message, Log):
             self._call_listener(self._listener.on_log, self.id, message)
         elif isinstance(message, Request):
@@ -415,4 +462,4 @@ class WorkerTask:
             frame = encode(Response(generation, request.rid, ok, result))
         except LocalProtocolError as exc:
             frame = encode(Response(generation, request.rid, False, f"unencodable result: {exc}"))
-        await incarnation.send(frame)  # False: the worker is gone, nobody to answer
+        await self._send_work(incarnation, frame)  # False: the worker is gone, nobody to answer

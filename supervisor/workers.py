@@ -24,7 +24,7 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil  # type: ignore[import-untyped]
 import trio
@@ -33,6 +33,9 @@ from .errors import UnknownWorker
 from .policy import RESTING_STATES, WorkerState
 from .process import Spawner
 from .worker_task import WorkerListener, WorkerSpec, WorkerTask
+
+if TYPE_CHECKING:
+    from .hc3_clock import HC3Clock
 
 __all__ = ["SAMPLE_AGE", "WorkerTable", "open_worker_table"]
 
@@ -83,8 +86,14 @@ class WorkerTable:
     """Every supervised worker, by id. Tasks run in `nursery` (the supervisor's)."""
 
     def __init__(
-        self, nursery: trio.Nursery, spawner: Spawner, listener: WorkerListener | None = None
+        self,
+        nursery: trio.Nursery,
+        spawner: Spawner,
+        listener: WorkerListener | None = None,
+        clock: HC3Clock | None = None,
     ) -> None:
+        #: the emulated HC3 clock every worker follows (None: the machine's, nothing to tell them)
+        self.clock = clock
         self._nursery = nursery
         self._spawner = spawner
         self._listener = listener
@@ -97,7 +106,7 @@ class WorkerTable:
         """Supervise a new worker (and start it unless `start=False`)."""
         if spec.id in self._tasks:
             raise ValueError(f"worker {spec.id} is already in the table")
-        task = WorkerTask(spec, self._spawner, self._listener)
+        task = WorkerTask(spec, self._spawner, self._listener, self.clock)
         self._tasks[spec.id] = task
         self._nursery.start_soon(task.run, name=f"worker {spec.id} ({spec.name})")
         if start:
@@ -206,11 +215,15 @@ async def _stop_tasks(
 
 @asynccontextmanager
 async def open_worker_table(
-    spawner: Spawner, listener: WorkerListener | None = None, *, stop_timeout: float = 3.0
+    spawner: Spawner,
+    listener: WorkerListener | None = None,
+    *,
+    stop_timeout: float = 3.0,
+    clock: HC3Clock | None = None,
 ) -> AsyncIterator[WorkerTable]:
     """A worker table in its own nursery; on exit every worker is stopped (bounded) and reaped."""
     async with trio.open_nursery() as nursery:
-        table = WorkerTable(nursery, spawner, listener)
+        table = WorkerTable(nursery, spawner, listener, clock)
         try:
             yield table
         finally:

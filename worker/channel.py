@@ -14,6 +14,11 @@ Invariants:
   Response a blocking `call` is waiting for, which that call takes.
 - A Shutdown, EOF or a protocol error seen during a blocking wait ends the wait with `HostStopped`;
   the reader task reports them through `on_stop(exit_code)`.
+- A `Clock` goes to `on_clock` the moment it is decoded (also during a blocking wait), so a
+  `fibaro.sleep` on a frozen clock ends when the supervisor moves time past it.
+- `seen` counts the Requests, Responses and Clocks of this generation received: the supervisor's
+  count of the same frames tells it whether an `Idle` report is still current
+  (supervisor/time_policy.py). Timeouts of blocking calls are real time; `sleep` is on `clock`.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import errno
 import os
 import select
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +35,8 @@ import trio
 
 from ..shared.codec import FrameDecoder, encode
 from ..shared.errors import RemoteProtocolError
-from ..shared.messages import Message, Ping, Pong, Request, Response, Shutdown
+from ..shared.messages import Clock as ClockMessage
+from ..shared.messages import Idle, Message, Ping, Pong, Request, Response, Shutdown
 from .clock import Clock, MonotonicClock
 from .runtime import HostStopped
 
@@ -52,6 +59,11 @@ class Channel:
         self.on_message: Callable[[Message], None] = self._hold
         #: the channel ended: (exit code) -- set by the owner
         self.on_stop: Callable[[int], None] = lambda code: None
+        #: a Clock message arrived (set to Runtime.apply_clock once the runtime exists)
+        self.on_clock: Callable[[ClockMessage], None] = self._hold
+        #: Requests, Responses and Clocks of this generation received (see the docstring)
+        self.seen = 0
+        self._last_idle: tuple[int, float, float | None] | None = None
         self.held: list[Message] = []
         self.closed: HostStopped | None = None
         self._next_rid = 1
@@ -109,7 +121,21 @@ class Channel:
     def _close(self, code: int, reason: str) -> None:
         self.closed = HostStopped(code, reason)
 
+    def report_idle(self, next_due: float | None) -> None:
+        """Tell the supervisor (frozen clock) that nothing is to run before `next_due`; once."""
+        report = (self.seen, self.clock.now(), next_due)
+        if report != self._last_idle:
+            self._last_idle = report
+            self.send(Idle(self.generation, *report))
+
     def _dispatch(self, message: Message) -> None:
+        if message.generation == self.generation and isinstance(
+            message, Request | Response | ClockMessage
+        ):
+            self.seen += 1
+            if isinstance(message, ClockMessage):
+                self.on_clock(message)
+                return
         if isinstance(message, Ping) and message.generation == self.generation:
             self.send(Pong(self.generation, message.seq))
         elif (
@@ -144,8 +170,9 @@ class Channel:
 
     # ------------------------------------------------------------------ blocking waits
 
-    def _wait(self, deadline: float, rid: int = 0) -> Response | None:
-        """Block until `deadline` (clock time) or the Response `rid`; serve pings meanwhile."""
+    def _wait(self, remaining: Callable[[], float | None], rid: int = 0) -> Response | None:
+        """Block until `remaining()` (real seconds, None: no bound) is 0 or the Response `rid`
+        arrives; serve pings meanwhile. `remaining` is asked again after every read."""
         self._shutdown_seen = False
         self._waiting_rid = rid
         self._answer = None
@@ -157,11 +184,11 @@ class Channel:
                     raise self.closed
                 if self._shutdown_seen:
                     raise HostStopped(0, "the worker is shutting down")
-                remaining = deadline - self.clock.now()
-                if remaining <= 0:
+                left = remaining()
+                if left is not None and left <= 0:
                     return None
                 try:
-                    ready, _, _ = select.select([self.fd_in], [], [], remaining)
+                    ready, _, _ = select.select([self.fd_in], [], [], left)
                 except InterruptedError:
                     continue
                 if ready:
@@ -174,7 +201,8 @@ class Channel:
         rid = self._next_rid
         self._next_rid += 1
         self.send(Request(self.generation, rid, method, params))
-        answer = self._wait(self.clock.now() + timeout, rid)
+        deadline = time.monotonic() + timeout
+        answer = self._wait(lambda: deadline - time.monotonic(), rid)
         if answer is None:
             raise TimeoutError(f"no response to {method} within {timeout:g} s")
         if not answer.ok:
@@ -182,4 +210,19 @@ class Channel:
         return answer.result
 
     def sleep(self, seconds: float) -> None:
-        self._wait(self.clock.now() + seconds)
+        """Block for `seconds` on the worker's clock (virtual time when it is virtual)."""
+        clock = self.clock
+        until = clock.now() + seconds
+
+        def remaining() -> float | None:
+            if clock.now() >= until:
+                return 0.0
+            if clock.frozen:
+                if until <= clock.horizon:
+                    clock.jump_to(until)
+                    return 0.0
+                self.report_idle(until)
+                return None
+            return clock.real_delay(until)
+
+        self._wait(remaining)

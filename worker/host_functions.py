@@ -4,7 +4,8 @@ Theory of operation
 -------------------
 These are the only doors from Lua to the worker: timers plumbing (`addTimer`, `cancelTimer`, used by
 lua_runtime/timers.lua), output (`log`, used by `print`), blocking calls to the supervisor (`call`,
-`sleep`), `exit` (behind `os.exit`), `setRequestHandler` and `getRuntimeState`. Each validates its
+`sleep`), `exit` (behind `os.exit`), `setRequestHandler`, `getRuntimeState` and `wallTime` (behind
+`os.time`/`os.date` once the clock is virtual: lua_runtime/clock.lua). Each validates its
 arguments and raises on bad ones: the binding turns that into a Lua error at the caller's line.
 """
 
@@ -32,6 +33,12 @@ def add_timer(runtime: Runtime, ms: Any, interval: Any) -> int:
     if (kind is not int and kind is not float) or ms != ms:
         raise TypeError("addTimer: ms must be a number")
     return runtime.add_timer(ms, interval is True)
+
+
+@lua_exporter(name="wallTime", raw=True, with_runtime=True)
+def wall_time(runtime: Runtime) -> float:
+    """_PY.wallTime() -> the emulated wall clock in epoch seconds (a float)."""
+    return runtime.clock.wall()
 
 
 @lua_exporter(name="cancelTimer", raw=True, with_runtime=True)

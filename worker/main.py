@@ -25,8 +25,10 @@ from collections.abc import Sequence
 import trio
 
 from ..shared.messages import PROTOCOL_VERSION, Error, Hello, Load, Ready, Shutdown
+from ..shared.messages import Clock as ClockMessage
+from ..shared.virtual_time import TimeBase
 from .channel import EXIT_PROTOCOL_ERROR, Channel
-from .clock import MonotonicClock
+from .clock import WorkerClock
 from .options import LoadOptions
 from .runtime import HostStopped, Runtime
 
@@ -76,7 +78,7 @@ def _parent_is_gone() -> bool:
 
 
 async def _serve(generation: int, fd_in: int, fd_out: int) -> int:
-    clock = MonotonicClock()
+    clock = WorkerClock()
     channel = Channel(fd_in, fd_out, generation, clock)
     try:
         channel.send(Hello(generation, PROTOCOL_VERSION, os.getpid()))
@@ -90,6 +92,11 @@ async def _serve(generation: int, fd_in: int, fd_out: int) -> int:
     except ValueError as exc:
         channel.send(Error(generation, "load", str(exc), ""))
         return EXIT_LOAD_FAILED
+    if options.clock is not None:
+        c = options.clock
+        clock.apply(
+            c["seq"], TimeBase(c["vmono"], c["mono"], c["speed"], c["offset"]), c["horizon"]
+        )
     try:
         runtime = Runtime(generation, options, channel, clock)
     except Exception as exc:  # e.g. a max_memory too small for the runtime's own Lua
@@ -99,8 +106,12 @@ async def _serve(generation: int, fd_in: int, fd_out: int) -> int:
     channel.held = []
     channel.on_message = runtime.deliver
     channel.on_stop = runtime.stop
+    channel.on_clock = runtime.apply_clock
     for message in early:
-        runtime.deliver(message)
+        if isinstance(message, ClockMessage):
+            runtime.apply_clock(message)  # before the main chunk runs
+        else:
+            runtime.deliver(message)
     if channel.closed is not None:
         runtime.stop(channel.closed.exit_code)
     if not runtime.load(load.source, load.chunkname):

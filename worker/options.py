@@ -14,10 +14,14 @@ unknown keys are ignored so a newer supervisor can talk to an older worker.
 | sandbox          | "script"/"quickapp" | "script" | which standard library Lua code sees               |
 | argv             | list[str]         | []         | script arguments, the global `arg` (and `...`)     |
 | quickapp         | map or None       | None       | run as an HC3 QuickApp (worker/quickapp.py)        |
+| clock            | map or None       | None       | the emulated clock (None: the machine's clock)     |
 
 `quickapp` is `{"id": int, "files": [{"name": str, "content": str}], "device": DeviceDto map,
 "children": [DeviceDto map]}`; `files` (loaded before the main chunk, in order) and `children` may be
 left out. `quickapp_from_wire` in worker/quickapp.py checks it.
+
+`clock` is the first `Clock` message's fields as a map: `{"seq": int, "vmono", "mono", "speed",
+"offset", "horizon": numbers}` (shared/messages.py, supervisor/time_policy.py).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from .quickapp import quickapp_from_wire
 __all__ = ["SANDBOXES", "LoadOptions"]
 
 SANDBOXES = ("script", "quickapp")
+_CLOCK_NUMBERS = ("vmono", "mono", "speed", "offset", "horizon")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,7 @@ class LoadOptions:
     sandbox: str = "script"
     argv: tuple[str, ...] = field(default_factory=tuple)
     quickapp: dict[str, Any] | None = None
+    clock: dict[str, Any] | None = None
 
     @classmethod
     def from_wire(cls, options: dict[str, Any]) -> LoadOptions:
@@ -62,4 +68,16 @@ class LoadOptions:
         quickapp = options.get("quickapp")
         if quickapp is not None:
             quickapp = quickapp_from_wire(quickapp)
-        return cls(exit_when_idle, float(budget), max_memory, sandbox, tuple(argv), quickapp)
+        clock = options.get("clock")
+        if clock is not None:
+            if (
+                not isinstance(clock, dict)
+                or type(clock.get("seq")) is not int
+                or not all(
+                    isinstance(clock.get(k), int | float) and not isinstance(clock.get(k), bool)
+                    for k in _CLOCK_NUMBERS
+                )
+                or not clock["speed"] >= 0
+            ):
+                raise ValueError("option clock must be {seq, vmono, mono, speed, offset, horizon}")
+        return cls(exit_when_idle, float(budget), max_memory, sandbox, tuple(argv), quickapp, clock)

@@ -17,11 +17,15 @@ Invariants:
 - Lua strings are bytes in Python (`encoding=None`); only `lua_values` converts.
 - `run_loop` serves the inbox between timer batches: a batch of due timers ends after
   `SLICE_SECONDS` or `SLICE_CALLBACKS` callbacks with a trio checkpoint.
+- On a frozen (virtual) clock the loop, with nothing to run, jumps the clock to its next timer if
+  that is within the horizon the supervisor granted, else reports `Idle` (once per state) and waits
+  for a newer clock: so timers run in due order and each callback sees its own due time.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,7 +36,9 @@ from lupa import lua53
 
 from ..lua_runtime import LIBRARY_ORDER, read_lua
 from ..shared.errors import LocalProtocolError
+from ..shared.messages import Clock as ClockMessage
 from ..shared.messages import Error, Message, Ping, Pong, Request, Response, Shutdown
+from ..shared.virtual_time import TimeBase
 from . import host_functions as _host_functions  # noqa: F401  (registers the runtime's _PY functions)
 from . import net_http, net_tcp, net_udp, net_websocket  # noqa: F401  (register _PY.net*)
 from .clock import Clock, MonotonicClock
@@ -49,6 +55,10 @@ __all__ = ["Host", "HostStopped", "Runtime", "SLICE_CALLBACKS", "SLICE_SECONDS"]
 SLICE_SECONDS = 0.010
 #: the most callbacks a batch runs before the loop serves messages again
 SLICE_CALLBACKS = 5000
+#: jumps of a frozen clock to the next timer between two trio checkpoints
+SLICE_JUMPS = 64
+#: real seconds between two progress reports of a worker running ahead on a frozen clock
+PROGRESS_INTERVAL = 0.1
 #: Lua VM instructions between two budget checks
 HOOK_COUNT = 10000
 
@@ -73,6 +83,10 @@ class Host(Protocol):
 
     def sleep(self, seconds: float) -> None:
         """Block this worker for `seconds` while still answering pings. May raise HostStopped."""
+        ...
+
+    def report_idle(self, next_due: float | None) -> None:
+        """Frozen clock: tell the supervisor nothing is to run before `next_due` (virtual time)."""
         ...
 
 
@@ -130,6 +144,8 @@ class Runtime:
         self._run_timer = self.internal.run_timer
         for name in LIBRARY_ORDER:
             self._execute_library(name, self.internal)
+        if getattr(self.clock, "virtual", False):
+            self.internal.set_virtual_time(True)
 
     # ------------------------------------------------------------------ set-up
 
@@ -407,6 +423,8 @@ class Runtime:
             self.send(Pong(self.generation, message.seq))
         elif isinstance(message, Shutdown):
             self.stop(0)
+        elif isinstance(message, ClockMessage):
+            self.apply_clock(message)
         elif isinstance(message, Response):
             pass  # the answer to a call that already timed out
         else:
@@ -452,6 +470,18 @@ class Runtime:
             raise RequestFailed(f"cannot send the result: {exc}") from None
         return Response(self.generation, request.rid, True, result)
 
+    def apply_clock(self, message: ClockMessage) -> None:
+        """A Clock from the supervisor: the worker's clock (and os.time/os.date) follow it."""
+        apply = getattr(self.clock, "apply", None)
+        if apply is None or message.generation != self.generation:
+            return
+        was_virtual = self.clock.virtual  # type: ignore[attr-defined]
+        base = TimeBase(message.vmono, message.mono, message.speed, message.offset)
+        if apply(message.seq, base, message.horizon):
+            if not was_virtual:
+                self.internal.set_virtual_time(True)
+            self.wake()
+
     # ------------------------------------------------------------------ the loop
 
     def stop(self, exit_code: int = 0) -> None:
@@ -473,6 +503,8 @@ class Runtime:
         """Serve messages, posted callbacks and timers until stopped (or idle, if asked). Exit code."""
         inbox = self._inbox
         posted = self._posted
+        jumps = 0
+        progress_due = 0.0
         while True:
             while inbox and not self.stopping:
                 self.handle(inbox.popleft())
@@ -486,8 +518,21 @@ class Runtime:
                 continue
             if self.options.exit_when_idle and self.is_idle():
                 return 0
-            self._wake = wake = trio.Event()
             next_due = self.timers.next_due()
+            clock = self.clock
+            if clock.frozen and self.pending_operations == 0:
+                if next_due is not None and next_due <= clock.horizon:
+                    if jumps % SLICE_JUMPS == 0 and time.monotonic() >= progress_due:
+                        # running ahead on our own: tell the supervisor where we are now and then
+                        progress_due = time.monotonic() + PROGRESS_INTERVAL
+                        self.host.report_idle(next_due)
+                    clock.jump_to(next_due)
+                    jumps += 1
+                    if jumps % SLICE_JUMPS == 0:  # let the reader answer pings meanwhile
+                        await trio.lowlevel.checkpoint()
+                    continue
+                self.host.report_idle(next_due)
+            self._wake = wake = trio.Event()
             if next_due is None:
                 await wake.wait()
             else:
