@@ -95,7 +95,6 @@ def test_workers(hc3: HC3) -> None:
     assert workers[5010]["crashed"] is False
 
 
-@pytest.mark.xfail(raises=HC3RequestError, reason="virtual time not landed", strict=False)
 def test_advance_time(hc3: HC3) -> None:
     assert hc3.property(5011, "value") is False
     hc3.advance_time(3601)

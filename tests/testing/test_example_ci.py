@@ -17,7 +17,7 @@ def test_the_example_ci_project_passes() -> None:
         cwd=EXAMPLE, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "4 passed" in done.stdout, done.stdout
+    assert "5 passed" in done.stdout, done.stdout
     assert "PASSED tests/test_hallway_light.py::test_on_button_turns_it_on" in done.stdout
 
 
@@ -37,7 +37,7 @@ def test_the_example_ci_tests_pass_against_a_running_hc3(tmp_path: Path) -> None
     finally:
         server.stop()
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "4 passed" in done.stdout, done.stdout
+    assert "5 passed" in done.stdout, done.stdout
     # no plua2 up was started by the tests: the one server's log shows their calls' effects
     assert server.log_text().count("serving http://") == 1
     assert "[quickapp 5000] Hallway light on" in server.log_text()

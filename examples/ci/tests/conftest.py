@@ -6,6 +6,7 @@ CI service container), shared by every test: so `light` puts the light back in a
 from __future__ import annotations
 
 import pytest
+
 from plua2.testing import HC3
 
 
