@@ -142,9 +142,9 @@ def _check_quickapp(path: Path, compiler: _LuaCompiler, result: CheckResult) -> 
             shown = str(path)
         else:
             shown = disk_names.get(file.name, f"{path}[{file.name}]")
-        error = compiler.syntax_error(file.content)
-        if error is not None:
-            result.errors.append(f"{shown}:{error}")
+        syntax = compiler.syntax_error(file.content)
+        if syntax is not None:
+            result.errors.append(f"{shown}:{syntax}")
 
 
 def _find(main: Path, written: str) -> Path:
