@@ -5,6 +5,8 @@ Theory of operation
 One `HC3Clock` per supervisor (`plua2 up`, `plua2 run`). The worker tasks (worker_task.py) call
 its hooks, all synchronous and cheap:
 
+- `worker_expected(id)` when a worker joins the table (it counts as busy from then on, so no other
+  worker runs ahead of its start-up), `worker_forgotten(id)` when it leaves;
 - `worker_loading(id, generation, send_nowait)` when a Load goes out: registers the worker and
   returns the Load's `clock` option (None on the machine's clock);
 - `frame_sending` / `frame_dropped` around every Request or Response sent to a worker;
@@ -108,6 +110,13 @@ class HC3Clock:
         }
 
     # --- worker hooks --------------------------------------------------------------------------
+
+    def worker_expected(self, worker_id: int) -> None:
+        self.policy.expect_worker(worker_id)
+
+    def worker_forgotten(self, worker_id: int) -> None:
+        self._senders.pop(worker_id, None)
+        self._send(self.policy.remove_worker(worker_id, -1, time.monotonic()))
 
     def worker_loading(
         self, worker_id: int, generation: int, send_nowait: SendNowait

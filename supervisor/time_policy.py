@@ -127,9 +127,17 @@ class TimePolicy:
         return {"seq": self.seq, "vmono": base.vmono, "mono": base.mono, "speed": base.speed,
                 "offset": base.offset, "horizon": w.horizon}  # fmt: skip
 
+    def expect_worker(self, worker_id: int) -> None:
+        """A worker is about to start (generation 0 until it loads): busy, so nobody runs ahead
+        of what its start-up may schedule."""
+        if worker_id not in self.workers:
+            self.workers[worker_id] = WorkerTime(0, time=self.floor)
+
     def remove_worker(self, worker_id: int, generation: int, mono: float) -> list[Grant]:
+        """The worker's incarnation `generation` ended (or it never started: any generation
+        removes an expected worker; -1 removes it whatever its generation)."""
         w = self.workers.get(worker_id)
-        if w is None or w.generation != generation:
+        if w is None or (w.generation not in (generation, 0) and generation != -1):
             return []
         del self.workers[worker_id]
         return self._progress(mono)
@@ -266,7 +274,8 @@ class TimePolicy:
         return grants
 
     def _raise_floor(self) -> None:
-        """G: the earliest moment anything can still happen (never lower than before)."""
+        """G: the earliest moment anything can still happen (never lower than before); at rest,
+        the latest moment a worker has reached."""
         floor = _INF
         for w in self.workers.values():
             if not w.idle:
@@ -275,6 +284,10 @@ class TimePolicy:
                 floor = min(floor, w.next_due)
         if self.target is not None:
             floor = min(floor, self.target)
+        if self.workers and all(w.idle for w in self.workers.values()):
+            # at rest: the clock shows the latest moment a worker reached (running ahead)
+            latest = max(w.time for w in self.workers.values())
+            floor = latest if floor == _INF else max(floor, latest)
         if floor != _INF and floor > self.floor:
             self.floor = floor
             self.seq += 1

@@ -378,9 +378,11 @@ class WorkerTask:
             with trio.fail_after(policy.start_timeout):
                 process = await self._spawner.spawn(self.id, generation)
         except trio.TooSlowError:
+            self._clock_gone(generation)
             self._dispatch(SpawnFailed(generation, f"no process after {policy.start_timeout:g} s"))
             return
         except Exception as exc:  # any failure of the spawner is this worker's failed start
+            self._clock_gone(generation)
             self._dispatch(SpawnFailed(generation, f"{type(exc).__name__}: {exc}"))
             return
         incarnation = Incarnation(generation, process, self)
@@ -393,9 +395,12 @@ class WorkerTask:
             if self._incarnation is incarnation:
                 self._incarnation = None
             self._fail_pending(generation)
-            if self._clock is not None:
-                self._clock.worker_gone(self.id, generation)
+            self._clock_gone(generation)
         self._dispatch(Exited(generation, status))
+
+    def _clock_gone(self, generation: int) -> None:
+        if self._clock is not None:
+            self._clock.worker_gone(self.id, generation)
 
     def _fail_pending(self, generation: int) -> None:
         for pending in self._pending.values():

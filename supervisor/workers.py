@@ -107,6 +107,8 @@ class WorkerTable:
         if spec.id in self._tasks:
             raise ValueError(f"worker {spec.id} is already in the table")
         task = WorkerTask(spec, self._spawner, self._listener, self.clock)
+        if self.clock is not None and start:
+            self.clock.worker_expected(spec.id)
         self._tasks[spec.id] = task
         self._nursery.start_soon(task.run, name=f"worker {spec.id} ({spec.name})")
         if start:
@@ -124,6 +126,8 @@ class WorkerTable:
         task.cancel()
         await task.wait_finished()  # bounded: the reap on the way out has a deadline
         del self._tasks[worker_id]
+        if self.clock is not None:
+            self.clock.worker_forgotten(worker_id)
 
     def get(self, worker_id: int) -> WorkerTask:
         try:

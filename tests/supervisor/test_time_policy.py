@@ -215,3 +215,16 @@ def test_sun_hours_in_berlin() -> None:
     rise, set_ = sun_hours(date(2027, 6, 21), 52.52, 13.405, 7200)
     assert rise < "05:00" and set_ > "21:00"
     assert sun_hours(date(2027, 6, 21), 78.2, 15.6, 7200) == ("00:00", "23:59")
+
+
+def test_an_expected_worker_holds_the_others_back_until_it_loads_or_fails() -> None:
+    p = policy()
+    p.add_worker(1, 1, START)
+    p.expect_worker(2)  # in the table, not spawned yet
+    assert p.idle(1, 1, 0, START, START + 3600, START) == []
+    p.add_worker(2, 4, START)  # loads as generation 4: still busy
+    assert p.workers[2].generation == 4 and not p.workers[2].idle
+    grants = p.idle(2, 4, 0, START, None, START)
+    assert [(g.worker_id, g.horizon) for g in grants] == [(1, math.inf)]
+    p.expect_worker(3)
+    assert p.remove_worker(3, 9, START) == [] and 3 not in p.workers  # its spawn failed
