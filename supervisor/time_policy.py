@@ -140,6 +140,10 @@ class TimePolicy:
         if w is None or (w.generation not in (generation, 0) and generation != -1):
             return []
         del self.workers[worker_id]
+        if self.synchronised and w.time > self.floor:
+            # it ran ahead on its own (within its horizon, so before anyone else's next timer):
+            # the clock keeps the moment it reached, as the QuickApp saw it
+            self._new_base(TimeBase(w.time, mono, 0.0, self.base.offset))
         return self._progress(mono)
 
     def frame_sending(self, worker_id: int, generation: int, mono: float) -> list[Grant]:

@@ -228,3 +228,12 @@ def test_an_expected_worker_holds_the_others_back_until_it_loads_or_fails() -> N
     assert [(g.worker_id, g.horizon) for g in grants] == [(1, math.inf)]
     p.expect_worker(3)
     assert p.remove_worker(3, 9, START) == [] and 3 not in p.workers  # its spawn failed
+
+
+def test_a_worker_that_ran_ahead_and_ends_leaves_the_clock_where_it_got() -> None:
+    p = policy()
+    p.add_worker(1, 1, START)
+    p.idle(1, 1, 0, START + 86400, None, START)  # its last report: a day later, nothing left
+    p.remove_worker(1, 1, START)
+    assert p.floor == START + 86400 and p.wall(START) == WALL + 86400
+    assert p.add_worker(1, 2, START)["vmono"] == START + 86400  # type: ignore[index]
