@@ -208,6 +208,8 @@ def upload_main(args: argparse.Namespace) -> int:
 
 def update_main(args: argparse.Namespace) -> int:
     fqa = _local_fqa(args.file)
+    if args.only is not None:
+        plan_update([], fqa["files"], args.only)  # a PlanError before the first request
     client = _client(args, Path(args.file).parent)
     base = f"/api/quickApp/{args.id}/files"
     remote = client.get(base)
