@@ -237,3 +237,17 @@ def test_a_worker_that_ran_ahead_and_ends_leaves_the_clock_where_it_got() -> Non
     p.remove_worker(1, 1, START)
     assert p.floor == START + 86400 and p.wall(START) == WALL + 86400
     assert p.add_worker(1, 2, START)["vmono"] == START + 86400  # type: ignore[index]
+
+
+def test_clock_settings_read_the_command_line_then_the_environment() -> None:
+    from plua2.supervisor.hc3_clock import ClockSettings
+
+    env = {"PLUA2_SPEED": "60", "PLUA2_INSTANT": "yes", "PLUA2_START": "2027-01-04 00:00"}
+    settings = ClockSettings.from_args(None, False, None, env)
+    assert (settings.speed, settings.instant, settings.start) == (60.0, True, WALL)
+    settings = ClockSettings.from_args(2.0, False, "2027-01-05 00:00", {})
+    assert (settings.speed, settings.instant, settings.start) == (2.0, False, WALL + 86400)
+    assert ClockSettings.from_args(None, False, None, {}).real
+    for bad in ({"PLUA2_SPEED": "fast"}, {"PLUA2_SPEED": "-1"}, {"PLUA2_START": "soon"}):
+        with pytest.raises(ValueError):
+            ClockSettings.from_args(None, False, None, bad)

@@ -140,3 +140,46 @@ def test_bad_time_input_is_a_400(tmp_path: Path, qa_server: Any) -> None:
         assert response.status_code == 400, (body, response.text)
         assert response.json()["type"] == "ERROR"
     assert server.get("/plua/time")["real"] is True
+
+
+SLEEPER = """--%%name=Sleeper
+--%%type=com.fibaro.binarySwitch
+function QuickApp:onInit()
+  setTimeout(function()
+    self:debug("sleeps " .. os.date("%H:%M"))
+    fibaro.sleep(3600 * 1000)
+    self:debug("woke " .. os.date("%H:%M"))
+  end, 0)
+end
+"""
+OTHER = """--%%name=Other
+--%%type=com.fibaro.binarySwitch
+function QuickApp:onInit()
+  setTimeout(function() self:debug("other " .. os.date("%H:%M")) end, 30 * 60 * 1000)
+end
+"""
+
+
+def test_fibaro_sleep_on_an_instant_clock_lets_the_others_run_first(
+    tmp_path: Path, qa_server: Any
+) -> None:
+    project = write_project(tmp_path / "p", {"sleeper.lua": SLEEPER, "other.lua": OTHER})
+    server = qa_server(project, None, "--instant", "--start", "2027-01-04 00:00")
+
+    def lines() -> list[str]:
+        return [m["message"] for m in reversed(server.console())
+                if m["message"].split(" ")[0] in ("sleeps", "woke", "other")]  # fmt: skip
+
+    wait_for(lambda: len(lines()) == 3, 20, "three lines")
+    assert lines() == ["sleeps 00:00", "other 00:30", "woke 01:00"]
+
+
+def test_speed_makes_the_api_clock_run_faster(tmp_path: Path, qa_server: Any) -> None:
+    server = qa_server(write_project(tmp_path / "p", {}), None, "--speed", "3600", "--start",
+                       "2027-01-04 00:00")  # fmt: skip
+    t0, first = time.monotonic(), server.get("/api/settings/info")["timestamp"]
+    time.sleep(0.5)
+    t1, second = time.monotonic(), server.get("/api/settings/info")["timestamp"]
+    assert first >= int(parse_wall_time("2027-01-04 00:00"))
+    assert abs((second - first) - (t1 - t0) * 3600) < 0.3 * 3600
+    assert server.get("/plua/time")["speed"] == 3600.0
