@@ -135,7 +135,7 @@ def _local_fqa(file: str) -> dict[str, Any]:
     """The .fqa of a local QuickApp, refused if one of its files looks like a .env."""
     source = load_quickapp(Path(file))
     _warn(source.warnings)
-    fqa = build_fqa(source)
+    fqa: dict[str, Any] = build_fqa(source)
     for item in fqa["files"]:
         if _CREDENTIAL_LINE.search(item["content"]):
             raise _Usage(

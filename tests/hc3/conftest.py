@@ -7,7 +7,7 @@
 - `counting_hc3`: a tiny threaded HTTP server that records every request and answers each with
   a status and body the test chooses (401 by default; bytes are sent as they are, anything else as
   JSON), optionally over TLS (trustme).
-- `hc3` runs `plua2 hc3 ...` in-process (returns exit status, stdout, stderr), with HC3_* removed
+- `hc3_cli` runs `plua2 hc3 ...` in-process (returns exit status, stdout, stderr), with HC3_* removed
   from the environment and the current folder moved to an empty tmp folder, so no .env or
   variable of the machine leaks in.
 """
@@ -55,7 +55,7 @@ def hc3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QAServer]:
 
 
 @pytest.fixture
-def hc3(
+def hc3_cli(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> Callable[..., Run]:
     for key in ("HC3_URL", "HC3_USER", "HC3_PASSWORD"):

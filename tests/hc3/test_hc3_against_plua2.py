@@ -30,19 +30,19 @@ def _new_quickapp(folder: Path, label: str) -> Path:
     return main
 
 
-def _upload(hc3: Callable[..., Run], server: QAServer, main: Path) -> int:
-    result = hc3("upload", str(main), env=server_env(server))
+def _upload(hc3_cli: Callable[..., Run], server: QAServer, main: Path) -> int:
+    result = hc3_cli("upload", str(main), env=server_env(server))
     assert result.status == 0, result.err
     return int(result.out.rsplit("as device", 1)[1])
 
 
-def test_list_shows_the_quickapps(hc3: Callable[..., Run], hc3_server: QAServer) -> None:
-    result = hc3("list", env=server_env(hc3_server))
+def test_list_shows_the_quickapps(hc3_cli: Callable[..., Run], hc3_server: QAServer) -> None:
+    result = hc3_cli("list", env=server_env(hc3_server))
     assert result.status == 0, result.err
     lines = result.out.splitlines()
     assert lines[0].split() == ["ID", "NAME", "TYPE"]
     assert ["5000", "Greeter", "com.fibaro.binarySwitch"] in [line.split() for line in lines]
-    as_json = hc3("list", "--json", env=server_env(hc3_server))
+    as_json = hc3_cli("list", "--json", env=server_env(hc3_server))
     assert {"id": 5000, "name": "Greeter", "type": "com.fibaro.binarySwitch"} in eval_json(
         as_json.out
     )
@@ -56,10 +56,10 @@ def eval_json(text: str) -> list[dict[str, object]]:
 
 
 def test_download_gives_the_files_back(
-    hc3: Callable[..., Run], hc3_server: QAServer, tmp_path: Path
+    hc3_cli: Callable[..., Run], hc3_server: QAServer, tmp_path: Path
 ) -> None:
     target = tmp_path / "downloaded"
-    result = hc3("download", "5000", str(target), env=server_env(hc3_server))
+    result = hc3_cli("download", "5000", str(target), env=server_env(hc3_server))
     assert result.status == 0, result.err
     assert sorted(p.name for p in target.iterdir()) == ["main.lua", "util.lua"]
     assert (target / "util.lua").read_text() == GREETER_UTIL
@@ -71,19 +71,21 @@ def test_download_gives_the_files_back(
     assert (source.name, source.type) == ("Greeter", "com.fibaro.binarySwitch")
     assert source.quick_app_variables == [{"name": "greeting", "value": "hello"}]
     assert {f.name: f.content for f in source.files}["util"] == GREETER_UTIL
-    again = hc3("download", "5000", str(target), env=server_env(hc3_server))
+    again = hc3_cli("download", "5000", str(target), env=server_env(hc3_server))
     assert again.status == 2 and "already exists (use --force" in again.err
-    assert hc3("download", "5000", str(target), "--force", env=server_env(hc3_server)).status == 0
+    assert (
+        hc3_cli("download", "5000", str(target), "--force", env=server_env(hc3_server)).status == 0
+    )
 
 
 def test_credentials_never_appear_in_downloaded_files(
-    hc3: Callable[..., Run], hc3_server: QAServer, tmp_path: Path
+    hc3_cli: Callable[..., Run], hc3_server: QAServer, tmp_path: Path
 ) -> None:
     project = tmp_path / "project"
     project.mkdir()
     env_text = f"HC3_URL={hc3_server.up.url}\nHC3_USER={HC3_USER}\nHC3_PASSWORD='{HC3_PASSWORD}'\n"
     (project / ".env").write_text(env_text)  # the settings come from the project's .env only
-    result = hc3("download", "5000", str(project))
+    result = hc3_cli("download", "5000", str(project))
     assert result.status == 0, result.err
     assert sorted(p.name for p in project.iterdir()) == [".env", "main.lua", "util.lua"]
     assert (project / ".env").read_text() == env_text
@@ -96,9 +98,9 @@ def test_credentials_never_appear_in_downloaded_files(
 
 
 def test_upload_creates_a_quickapp_that_runs(
-    hc3: Callable[..., Run], hc3_server: QAServer, tmp_path: Path
+    hc3_cli: Callable[..., Run], hc3_server: QAServer, tmp_path: Path
 ) -> None:
-    device_id = _upload(hc3, hc3_server, _new_quickapp(tmp_path / "qa", "Uploaded"))
+    device_id = _upload(hc3_cli, hc3_server, _new_quickapp(tmp_path / "qa", "Uploaded"))
     device = hc3_server.get(f"/api/devices/{device_id}")
     assert (device["name"], device["type"]) == ("Uploaded", "com.fibaro.multilevelSwitch")
     hc3_server.wait_running([device_id])
@@ -110,17 +112,17 @@ def test_upload_creates_a_quickapp_that_runs(
 
 
 def test_update_changes_one_file_and_restarts_the_quickapp(
-    hc3: Callable[..., Run], hc3_server: QAServer, tmp_path: Path
+    hc3_cli: Callable[..., Run], hc3_server: QAServer, tmp_path: Path
 ) -> None:
     main = _new_quickapp(tmp_path / "qa", "Updated")
-    device_id = _upload(hc3, hc3_server, main)
+    device_id = _upload(hc3_cli, hc3_server, main)
     workers = hc3_server.wait_running([device_id, 5000])
     before, other_pid = workers[device_id], workers[5000]["pid"]
     hc3_server.wait_prop(device_id, "log", "hi Updated v1")
     main_before = hc3_server.get(f"/api/quickApp/{device_id}/files/main")["content"]
 
     (main.parent / "util.lua").write_text("function greet(word)\n  return word .. ' v2'\nend\n")
-    result = hc3("update", str(device_id), str(main), "--only", "util.lua",
+    result = hc3_cli("update", str(device_id), str(main), "--only", "util.lua",
                  env=server_env(hc3_server))  # fmt: skip
     assert result.status == 0, result.err
     assert result.out.endswith(
@@ -140,14 +142,14 @@ def test_update_changes_one_file_and_restarts_the_quickapp(
 
 
 def test_update_adds_and_removes_files(
-    hc3: Callable[..., Run], hc3_server: QAServer, tmp_path: Path
+    hc3_cli: Callable[..., Run], hc3_server: QAServer, tmp_path: Path
 ) -> None:
     main = _new_quickapp(tmp_path / "qa", "Reshaped")
-    device_id = _upload(hc3, hc3_server, main)
+    device_id = _upload(hc3_cli, hc3_server, main)
     (main.parent / "extra.lua").write_text("function greet(word) return word .. ' extra' end\n")
     text = main.read_text().replace("--%%file=util.lua,util", "--%%file=extra.lua,extra")
     main.write_text(text)
-    result = hc3("update", str(device_id), str(main), env=server_env(hc3_server))
+    result = hc3_cli("update", str(device_id), str(main), env=server_env(hc3_server))
     assert result.status == 0, result.err
     assert result.out.rstrip().endswith("changed main; added extra; removed util")
     names = [f["name"] for f in hc3_server.get(f"/api/quickApp/{device_id}/files")]
@@ -156,10 +158,10 @@ def test_update_adds_and_removes_files(
 
 
 def test_a_wrong_password_against_plua2_is_refused_once(
-    hc3: Callable[..., Run], hc3_server: QAServer
+    hc3_cli: Callable[..., Run], hc3_server: QAServer
 ) -> None:
     env = {**server_env(hc3_server), "HC3_PASSWORD": "wrong"}
-    result = hc3("list", env=env)
+    result = hc3_cli("list", env=env)
     assert result.status == 1
     assert result.err == (
         f"plua2 hc3 list: HC3 refused the credentials for {HC3_USER} at {hc3_server.up.url} "

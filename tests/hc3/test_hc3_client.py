@@ -48,14 +48,14 @@ def _env(hc3: CountingHC3, password: str = "wrong") -> dict[str, str]:
 )
 def test_a_wrong_password_makes_exactly_one_request(
     argv: list[str],
-    hc3: Callable[..., Run],
+    hc3_cli: Callable[..., Run],
     counting_hc3: Callable[..., CountingHC3],
     greeter: Path,
     tmp_path: Path,
 ) -> None:
     server = counting_hc3()
     args = [a.format(tmp=tmp_path, main=greeter) for a in argv]
-    result = hc3(*args, env=_env(server))
+    result = hc3_cli(*args, env=_env(server))
     assert result.status == 1
     assert result.err.strip().splitlines() == [
         f"plua2 hc3 {argv[0]}: " + REFUSED.format(url=server.url)
@@ -67,43 +67,43 @@ def test_a_wrong_password_makes_exactly_one_request(
 
 
 def test_a_server_error_stops_at_the_first_request_with_the_hc3_reason(
-    hc3: Callable[..., Run], counting_hc3: Callable[..., CountingHC3], greeter: Path
+    hc3_cli: Callable[..., Run], counting_hc3: Callable[..., CountingHC3], greeter: Path
 ) -> None:
     server = counting_hc3()
     server.status, server.body = 404, {"type": "ERROR", "reason": "NOT_FOUND",
                                        "message": "no device 5000"}  # fmt: skip
-    result = hc3("update", "5000", str(greeter), env=_env(server))
+    result = hc3_cli("update", "5000", str(greeter), env=_env(server))
     assert result.status == 1 and len(server.requests) == 1
     assert "GET /api/quickApp/5000/files: HTTP 404 NOT_FOUND: no device 5000" in result.err
 
 
 def test_redirects_are_not_followed(
-    hc3: Callable[..., Run], counting_hc3: Callable[..., CountingHC3]
+    hc3_cli: Callable[..., Run], counting_hc3: Callable[..., CountingHC3]
 ) -> None:
     server = counting_hc3()
     server.status, server.headers = 301, {"Location": "https://elsewhere.example/api/devices"}
-    result = hc3("list", env=_env(server))
+    result = hc3_cli("list", env=_env(server))
     assert result.status == 1 and len(server.requests) == 1
     assert "redirects (301) to https://elsewhere.example/api/devices" in result.err
 
 
 def test_an_answer_that_is_not_json_is_one_clear_line(
-    hc3: Callable[..., Run], counting_hc3: Callable[..., CountingHC3]
+    hc3_cli: Callable[..., Run], counting_hc3: Callable[..., CountingHC3]
 ) -> None:
     server = counting_hc3()
     server.status, server.body = 200, b"<html>a router login page</html>"
-    result = hc3("list", env=_env(server))
+    result = hc3_cli("list", env=_env(server))
     assert result.status == 1
     assert result.err.endswith("the answer is not JSON (is " + server.url + " an HC3?)\n")
     server.body = {"devices": []}  # JSON, but not the list an HC3 answers
-    result = hc3("list", env=_env(server))
+    result = hc3_cli("list", env=_env(server))
     assert result.status == 1
     assert "GET /api/devices: expected a list of devices" in result.err
 
 
-def test_network_errors_are_one_line_and_exit_1(hc3: Callable[..., Run]) -> None:
+def test_network_errors_are_one_line_and_exit_1(hc3_cli: Callable[..., Run]) -> None:
     env = {"HC3_URL": "http://127.0.0.1:1", "HC3_USER": "a", "HC3_PASSWORD": "b"}
-    result = hc3("list", env=env)
+    result = hc3_cli("list", env=env)
     assert result.status == 1
     assert (
         result.err
@@ -112,7 +112,7 @@ def test_network_errors_are_one_line_and_exit_1(hc3: Callable[..., Run]) -> None
 
 
 def test_tls_is_checked_by_default_and_insecure_skips_it(
-    hc3: Callable[..., Run], counting_hc3: Callable[..., CountingHC3]
+    hc3_cli: Callable[..., Run], counting_hc3: Callable[..., CountingHC3]
 ) -> None:
     ca = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -120,53 +120,53 @@ def test_tls_is_checked_by_default_and_insecure_skips_it(
     server = counting_hc3(tls=context)
     server.status, server.body = 200, [{"id": 77, "name": "Secure", "type": "com.fibaro.deviceController",
                                         "interfaces": ["quickApp"]}]  # fmt: skip
-    refused = hc3("list", env=_env(server, "pw"))
+    refused = hc3_cli("list", env=_env(server, "pw"))
     assert refused.status == 1 and server.requests == []
     assert "TLS certificate not trusted" in refused.err and "--insecure" in refused.err
-    accepted = hc3("list", "--insecure", env=_env(server, "pw"))
+    accepted = hc3_cli("list", "--insecure", env=_env(server, "pw"))
     assert accepted.status == 0, accepted.err
     assert "Secure" in accepted.out and len(server.requests) == 1
 
 
 def test_usage_errors_exit_2_without_any_request(
-    hc3: Callable[..., Run],
+    hc3_cli: Callable[..., Run],
     counting_hc3: Callable[..., CountingHC3],
     greeter: Path,
     tmp_path: Path,
 ) -> None:
     server = counting_hc3()
-    assert hc3("list").status == 2  # no settings at all
-    assert hc3("download", "not-a-number", "x", env=_env(server)).status == 2
-    assert hc3("upload", str(tmp_path / "missing.lua"), env=_env(server)).status == 2
-    assert hc3("upload", str(greeter), "--timeout", "0", env=_env(server)).status == 2
-    only = hc3("update", "5000", str(greeter), "--only", "nope", env=_env(server))
+    assert hc3_cli("list").status == 2  # no settings at all
+    assert hc3_cli("download", "not-a-number", "x", env=_env(server)).status == 2
+    assert hc3_cli("upload", str(tmp_path / "missing.lua"), env=_env(server)).status == 2
+    assert hc3_cli("upload", str(greeter), "--timeout", "0", env=_env(server)).status == 2
+    only = hc3_cli("update", "5000", str(greeter), "--only", "nope", env=_env(server))
     assert only.status == 2 and "has: main, util" in only.err
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    assert hc3("download", "5000", str(blocker), env=_env(server)).status == 2
+    assert hc3_cli("download", "5000", str(blocker), env=_env(server)).status == 2
     assert server.requests == []
 
 
 def test_upload_refuses_a_quickapp_file_that_is_a_dotenv(
-    hc3: Callable[..., Run], counting_hc3: Callable[..., CountingHC3], tmp_path: Path
+    hc3_cli: Callable[..., Run], counting_hc3: Callable[..., CountingHC3], tmp_path: Path
 ) -> None:
     server = counting_hc3()
     (tmp_path / ".env").write_text(f"HC3_URL={server.url}\nHC3_USER=admin\nHC3_PASSWORD=pw\n")
     main = tmp_path / "leaky.lua"
     main.write_text("--%%name=Leaky\n--%%file=.env,env\nfunction QuickApp:onInit() end\n")
-    result = hc3("upload", str(main))
+    result = hc3_cli("upload", str(main))
     assert result.status == 2 and server.requests == []
     assert "refusing to send credentials" in result.err
 
 
 def test_settings_come_from_the_env_file_beside_the_quickapp(
-    hc3: Callable[..., Run], counting_hc3: Callable[..., CountingHC3], greeter: Path
+    hc3_cli: Callable[..., Run], counting_hc3: Callable[..., CountingHC3], greeter: Path
 ) -> None:
     server = counting_hc3()
     (greeter.parent / ".env").write_text(
         f"HC3_URL={server.url}\nHC3_USER=qa-user\nHC3_PASSWORD='qa pw'\n"
     )
-    result = hc3("upload", str(greeter))
+    result = hc3_cli("upload", str(greeter))
     assert result.status == 1 and len(server.requests) == 1
     assert "for qa-user at" in result.err
     sent = server.requests[0]
