@@ -68,6 +68,8 @@ class WorkerTime:
     horizon: float = 0.0
     #: the seq of the last base it was sent (0: none)
     seq: int = 0
+    #: `seen` of its last accepted report (-1: none)
+    reported: int = -1
 
 
 class TimePolicy:
@@ -163,10 +165,13 @@ class TimePolicy:
         return grants
 
     def frame_dropped(self, worker_id: int, generation: int) -> None:
-        """A frame counted by `frame_sending` (or a Grant) could not be queued."""
+        """A frame counted by `frame_sending` (or a Grant) could not be queued: the worker is as
+        it was before it (idle again if its last report is current again)."""
         w = self.workers.get(worker_id)
         if w is not None and w.generation == generation and w.sent > 0:
             w.sent -= 1
+            if w.reported == w.sent:
+                w.idle = True
 
     def idle(
         self,
@@ -182,6 +187,7 @@ class TimePolicy:
         if w is None or w.generation != generation or seen != w.sent:
             return []
         w.idle = True
+        w.reported = seen
         w.next_due = next_due
         w.time = max(w.time, now)
         return self._progress(mono) if self.synchronised else []
