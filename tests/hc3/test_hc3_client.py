@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import socket
 import ssl
 import subprocess
 import sys
@@ -238,3 +239,14 @@ def test_the_installed_command_exits_1_after_one_refused_request(
                           capture_output=True, text=True, timeout=30)  # fmt: skip
     assert (done.returncode, done.stdout, len(server.requests)) == (1, "", 1)
     assert done.stderr == "plua2 hc3 list: " + REFUSED.format(url=server.url) + "\n"
+
+
+def test_an_hc3_that_never_answers_times_out_once(hc3_cli: Callable[..., Run]) -> None:
+    with socket.socket() as silent:  # accepts connections (backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        env = {"HC3_URL": url, "HC3_USER": "a", "HC3_PASSWORD": "b"}
+        result = hc3_cli("list", "--timeout", "0.3", env=env)
+    assert result.status == 1
+    assert result.err == f"plua2 hc3 list: cannot reach the HC3 at {url}: no answer within 0.3 s\n"
