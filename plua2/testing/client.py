@@ -15,7 +15,8 @@ fast. One `HC3` talks to one base URL with HTTP Basic auth; it works the same ag
   until the value equals `expected`, or `expected(value)` is true when it is callable; then returns
   the value. Running out of time raises `HC3Timeout` (an `AssertionError`: pytest shows it as a
   failed check) with the last value seen.
-- `console()` reads every page of `/api/debugMessages` and returns the lines oldest first.
+- `console()` reads every page of `/api/debugMessages` and returns the lines oldest first;
+  `wait_for_console` polls it for a line (a log line may come after the change a test waited for).
 
 Errors of this package, as one tree:
 
@@ -200,6 +201,29 @@ class HC3:
                 break
         lines.reverse()
         return lines
+
+    def wait_for_console(
+        self,
+        match: str | Callable[[str], Any],
+        timeout: float = 10.0,
+        *,
+        tag: str | None = None,
+        level: str | None = None,
+        interval: float = 0.05,
+    ) -> dict[str, Any]:
+        """Wait for a console line whose message contains `match` (or `match(message)`); the
+        line. A QuickApp logs after the property change a test waited for, so read the console
+        with this, not with `console()` right after `wait_for_property`."""
+        check: Callable[[str], Any] = match if callable(match) else (lambda m: match in m)
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.console(tag, level):
+                if check(str(line.get("message", ""))):
+                    return line
+            if time.monotonic() >= deadline:
+                wanted = repr(match) if isinstance(match, str) else "a match"
+                raise HC3Timeout(f"no console line with {wanted} within {timeout} s")
+            time.sleep(interval)
 
     def _path(self, path: str) -> str:
         if path.startswith(("/api/", "/plua/")) or path in ("/api", "/plua"):

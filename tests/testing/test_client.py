@@ -22,6 +22,7 @@ end
 function QuickApp:pressed() self:updateProperty("value", 1) end
 function QuickApp:slid(event) self:updateProperty("value", tonumber(event.values[1])) end
 function QuickApp:setSum(a, b) self:updateProperty("value", a + b) end
+function QuickApp:logLater(text) setTimeout(function() fibaro.debug("PROBE", text) end, 200) end
 """
 CLOCK = """--%%name=Clock
 --%%id=5011
@@ -87,6 +88,15 @@ def test_console(hc3: HC3) -> None:
     assert [line["message"] for line in hc3.console(tag="PROBE")] == ["tagged"]
     warnings = hc3.console(level="warning")
     assert warnings and {line["type"] for line in warnings} == {"warning"}
+
+
+def test_wait_for_console(hc3: HC3) -> None:
+    hc3.action(5010, "logLater", "later line")
+    line = hc3.wait_for_console("later line", tag="PROBE", level="debug")
+    assert line["message"] == "later line" and line["type"] == "debug"
+    assert hc3.wait_for_console(lambda m: m.startswith("probe"))["message"] == "probe up"
+    with pytest.raises(HC3Timeout, match="no console line with 'never'"):
+        hc3.wait_for_console("never", timeout=0.1)
 
 
 def test_workers(hc3: HC3) -> None:

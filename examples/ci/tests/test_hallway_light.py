@@ -13,7 +13,7 @@ def test_it_runs_and_is_off(hc3: HC3, light: int) -> None:
 def test_on_button_turns_it_on(hc3: HC3, light: int) -> None:
     hc3.ui_event(light, "on", "onReleased")
     hc3.wait_for_property(light, "value", True)
-    assert any(line["message"] == "Hallway light on" for line in hc3.console(level="debug"))
+    hc3.wait_for_console("Hallway light on", level="debug")
 
 
 def test_actions_turn_it_on_and_off(hc3: HC3, light: int) -> None:
@@ -25,12 +25,12 @@ def test_actions_turn_it_on_and_off(hc3: HC3, light: int) -> None:
 
 def test_turns_itself_off(hc3: HC3, light: int) -> None:
     # a short timeout, in real time: the variable is set through the QuickApp's own action
-    hc3.action(light, "setAutoOff", 1)
+    hc3.action(light, "setAutoOff", 2)
     hc3.wait_for_property(
-        light, "quickAppVariables", lambda vs: {"name": "autoOff", "value": 1} in vs
+        light, "quickAppVariables", lambda vs: {"name": "autoOff", "value": 2} in vs
     )
     hc3.action(light, "turnOn")
-    hc3.wait_for_property(light, "value", True)
+    hc3.wait_for_property(light, "value", True)  # on for 2 s: polled every 50 ms
     hc3.wait_for_property(light, "value", False, timeout=10)
 
 
