@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pack": ("plua2.supervisor.pack_command", "pack a QuickApp (.lua with headers) into an .fqa"),
     "unpack": ("plua2.supervisor.pack_command", "unpack an .fqa into a folder with main.lua"),
     "check": ("plua2.supervisor.check_command", "check QuickApps' headers and Lua syntax"),
+    "init": ("plua2.supervisor.init_command", "create a QuickApp project (VS Code ready)"),
     "hc3": ("plua2.supervisor.hc3_command", "list, download, upload, update HC3 QuickApps"),
 }
 
