@@ -72,6 +72,7 @@ _NUMERIC_VALUE = frozenset(
 )
 _TYPE = re.compile(r"(?:com\.fibaro\.)?([a-z][A-Za-z0-9]*)")
 _MAX_NAME = 100
+_PLACEHOLDER = re.compile(r"@[A-Z_]+@")
 
 
 class InitError(Exception):
@@ -140,9 +141,8 @@ def plan_project(directory: Path, name: str, device_type: str = DEFAULT_TYPE) ->
     files: dict[str, str] = {}
     for template, target in _TEMPLATES.items():
         text = templates.joinpath(template).read_text(encoding="utf-8")
-        for key, value in values.items():
-            text = text.replace(key, value)
-        files[target] = text
+        # one pass, so a name that contains "@TYPE@" stays as it was typed
+        files[target] = _PLACEHOLDER.sub(lambda m: values.get(m.group(), m.group()), text)
     return _with_annotations(ProjectPlan(directory, files))
 
 

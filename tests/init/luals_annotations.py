@@ -492,4 +492,8 @@ def check(result: Annotations) -> list[str]:
     for tag, names, generics in result.references:
         for name in sorted(names - defined - generics):
             problems.append(f"{tag.where}: ---@{tag.name} names an undefined type {name!r}")
+    for path, decl in result.functions.items():
+        owner = path.split(":", 1)[0] if decl.is_method else path.rpartition(".")[0]
+        if owner and owner not in result.bindings and owner != "string":
+            problems.append(f"{decl.where}: {path}: {owner} is not a table with a ---@class")
     return problems

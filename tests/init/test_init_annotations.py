@@ -151,6 +151,7 @@ def _problems(tmp_path: Path, text: str) -> list[str]:
         ("---@meta\n---@class A\nA = {}\n---@class A\nB = {}\n", "already defined"),
         ("---@meta\n---@parm x number\nfunction f(x) end\n", "unknown tag"),
         ("---@meta\n---@param x number\nlocal y = 1\n", "above an assignment"),
+        ("---@meta\nlocal T = {}\nfunction T:m() end\n", "T is not a table with a ---@class"),
     ],
 )
 def test_checker_reports(tmp_path: Path, text: str, expected: str) -> None:

@@ -62,6 +62,11 @@ def test_name_defaults_to_the_folder(tmp_path: Path) -> None:
     assert load_quickapp(tmp_path / "garden" / "main.lua").name == "garden"
 
 
+def test_name_is_taken_as_typed(tmp_path: Path) -> None:
+    assert init(tmp_path / "p", "--name", "Lamp @TYPE@ 50%") == 0
+    assert load_quickapp(tmp_path / "p" / "main.lua").name == "Lamp @TYPE@ 50%"
+
+
 def test_type_without_prefix_and_numeric_value(tmp_path: Path) -> None:
     assert init(tmp_path / "p", "--type", "multilevelSwitch") == 0
     source = load_quickapp(tmp_path / "p" / "main.lua")
