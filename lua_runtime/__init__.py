@@ -31,6 +31,7 @@ LIBRARY_ORDER = (
     "fibaro.lua",
     "quickapp.lua",
     "net.lua",
+    "mqtt.lua",
     "sandbox.lua",
 )
 

@@ -7,7 +7,7 @@ need=()
 # for the stand-in base image (../shared/recipes/container-tests.md)
 # tests/webui: Debian's chromium, driven by Playwright with executable_path (never
 # `playwright install`; ../shared/recipes/browser-tests.md)
-for pkg in podman runc debootstrap chromium; do
+for pkg in podman runc debootstrap chromium mosquitto; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

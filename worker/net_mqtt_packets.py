@@ -481,7 +481,7 @@ class PacketReader:
         self._buffer = bytearray()
         self._broken: RemoteMqttError | None = None
 
-    def feed(self, data: bytes) -> list[Packet]:
+    def feed(self, data: bytes | bytearray) -> list[Packet]:
         """Add received bytes; every packet now complete, in order. Raises RemoteMqttError."""
         if self._broken is not None:
             raise self._broken

@@ -215,7 +215,7 @@ class ClientSession:
             self._last_sent = now
         return data, events
 
-    def receive_data(self, data: bytes) -> list[Event]:
+    def receive_data(self, data: bytes | bytearray) -> list[Event]:
         """Feed bytes from the broker. Raises RemoteMqttError (the session is then CLOSED)."""
         if self.state is SessionState.CLOSED:
             return []
@@ -226,7 +226,7 @@ class ClientSession:
                 event = self._handle(packet)
                 if event is not None:
                     events.append(event)
-                if self.state is SessionState.CLOSED:
+                if self.closed:  # a refusal: nothing after it counts
                     break
             return events
         except RemoteMqttError:
@@ -305,6 +305,10 @@ class ClientSession:
         if self._last_sent is None:
             return None
         return self._last_sent + self.keep_alive
+
+    @property
+    def closed(self) -> bool:
+        return self.state is SessionState.CLOSED
 
     @property
     def in_flight(self) -> int:

@@ -40,7 +40,7 @@ from ..shared.messages import Clock as ClockMessage
 from ..shared.messages import Error, Message, Ping, Pong, Request, Response, Shutdown
 from ..shared.virtual_time import TimeBase
 from . import host_functions as _host_functions  # noqa: F401  (registers the runtime's _PY functions)
-from . import net_http, net_tcp, net_udp, net_websocket  # noqa: F401  (register _PY.net*)
+from . import net_http, net_mqtt, net_tcp, net_udp, net_websocket  # noqa: F401  (register _PY.net*, _PY.mqtt*)
 from .clock import Clock, MonotonicClock
 from .exporters import ExportedFunction, exported_functions
 from .lua_values import LuaValueError, lua_to_python, lua_to_wire, wire_to_lua

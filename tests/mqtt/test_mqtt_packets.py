@@ -192,7 +192,7 @@ def test_decode_checks_a_whole_body() -> None:
 
 
 topics = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
     min_size=1,
     max_size=40,
 )
