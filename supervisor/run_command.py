@@ -134,11 +134,14 @@ async def run_script(
         options={"exit_when_idle": True, "budget": budget, "argv": list(argv or [])},
         policy=RestartPolicy(restart=RestartType.TEMPORARY),
     )
+    interrupted = trio.Event()
+    info: dict[str, Any] = {}
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with trio.open_nursery() as nursery:
 
             async def stop_on_signal() -> None:
                 async for _ in signals:
+                    interrupted.set()
                     nursery.cancel_scope.cancel()
 
             nursery.start_soon(stop_on_signal)
@@ -153,6 +156,8 @@ async def run_script(
             nursery.cancel_scope.cancel()
     if console.load_failed:
         return EXIT_USAGE
+    if interrupted.is_set():  # Ctrl-C or SIGTERM: the worker was stopped by the table's exit
+        return EXIT_LUA_ERROR if console.errors else EXIT_OK
     exit_status = info.get("last_exit")
     crashed = isinstance(exit_status, int) and exit_status not in (0, None) and run_for is None
     return EXIT_LUA_ERROR if console.errors or crashed else EXIT_OK
