@@ -12,6 +12,7 @@ from typing import Any
 
 from .devices import Device
 from .errors import BadRequest, NotFound
+from .headers import strip_headers
 from .home import Home
 
 __all__ = ["QA_DEFAULT_PROPERTIES", "create_child", "create_quickapp", "export_fqa", "file_entry"]
@@ -121,5 +122,14 @@ def export_fqa(home: Home, device_id: int) -> dict[str, Any]:
         "apiVersion": str(props.get("apiVersion", "1.3")),
         "initialProperties": {k: props[k] for k in keep if k in props},
         "initialInterfaces": [i for i in device.interfaces if i != "quickApp"],
-        "files": [dict(f) for f in home.quickapp_files.get(device_id, [])],
+        "files": [_exported_file(f) for f in home.quickapp_files.get(device_id, [])],
     }
+
+
+def _exported_file(file: dict[str, Any]) -> dict[str, Any]:
+    """A file as an HC3 exports it: a main file loaded from a folder loses its `--%%` headers
+    (plua2 keeps them while it runs the file, so tracebacks match the file's line numbers)."""
+    out = dict(file)
+    if out.get("isMain") and isinstance(out.get("content"), str):
+        out["content"] = strip_headers(out["content"])
+    return out
