@@ -43,6 +43,8 @@ class Api:
     def __init__(self, home: Home, workers: WorkerControl | None = None) -> None:
         self.home = home
         self.workers: WorkerControl = workers or NoWorkers()
+        #: false while `plua2 up` is still starting its QuickApps (GET /plua/health says so)
+        self.ready = True
         self.router = Router(known=HC3_PATHS)
         routes_devices.register(self.router, home)
         routes_panels.register(self.router, home)

@@ -64,6 +64,7 @@ def register(router: Router, holder: _Holder) -> None:
     def health(params: dict[str, Any], query: Query, body: Any) -> Reply:
         return 200, {
             "status": "ok",
+            "ready": bool(getattr(holder, "ready", True)),
             "pid": os.getpid(),
             "uptime": round(time.time() - started, 3),
             "workers": len(holder.workers.infos()),

@@ -58,6 +58,7 @@ async def run_quickapps(
 ) -> None:
     """See the module docstring."""
     started_at = trio.current_time()
+    api.ready = False
     async with trio.open_nursery() as nursery:
         spawner: Spawner
         try:
@@ -82,7 +83,9 @@ async def run_quickapps(
                     if report is not None:
                         report.problem(line)
                 task_status.started(workers)
-                nursery.start_soon(_report_ready, workers, len(installed.device_ids), started_at)
+                nursery.start_soon(
+                    _report_ready, api, workers, len(installed.device_ids), started_at
+                )
                 await stop.wait()
                 if report is not None:
                     report.close()
@@ -93,8 +96,9 @@ async def run_quickapps(
             nursery.cancel_scope.cancel()
 
 
-async def _report_ready(workers: QuickAppWorkers, count: int, started_at: float) -> None:
+async def _report_ready(api: Api, workers: QuickAppWorkers, count: int, started_at: float) -> None:
     await workers.all_ready.wait()
+    api.ready = True  # /plua/health: every QuickApp has started once (a CI service is usable)
     seconds = trio.current_time() - started_at
     if count or printer.json:  # JSON: always, so a program can wait for this event
         message = f"{count} QuickApp(s) ready in {seconds:.2f} s"

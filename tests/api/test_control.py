@@ -50,7 +50,10 @@ async def test_workers_list_and_actions_go_to_the_worker_control() -> None:
     status, body = await api.call("POST", "/plua/workers/7/restart")
     assert status == 404 and body["type"] == "ERROR"
     status, health = await api.call("GET", "/plua/health")
-    assert status == 200 and health["workers"] == 1
+    assert status == 200 and health["workers"] == 1 and health["ready"] is True
+    api.ready = False  # plua2 up is still starting its QuickApps
+    status, health = await api.call("GET", "/plua/health")
+    assert status == 200 and health["ready"] is False
 
 
 async def test_plugins_restart_asks_the_worker_control_for_the_quickapp() -> None:

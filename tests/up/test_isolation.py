@@ -71,6 +71,7 @@ def test_spinner_memory_hog_and_exit_affect_no_other(qa_server: Any, tmp_path: P
     assert workers[5002]["state"] == "running" and workers[5002]["restarts"] == 0
     wait_for(lambda: server.workers()[5003]["restarts"] >= 1, 5, "the exiting QuickApp restarted")
     assert server.get("/plua/health")["status"] == "ok"
+    assert server.get("/plua/health")["ready"] is True
     assert server.up.proc.poll() is None
 
 
