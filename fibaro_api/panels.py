@@ -2,7 +2,8 @@
 
 Each part keeps its HC3 DTOs in a dict, persists each object under its own key (store `objects`
 table, kinds `global`, `customEvent`, `room`, `section`, `scene`) and publishes the HC3's events
-(`GlobalVariableChangedEvent`, `RoomCreatedEvent`, `SceneStartedEvent`, ...). Like `Home`, every
+(`GlobalVariableChangedEvent`, `RoomCreatedEvent`, ...). Scenes live in scenes.py (re-exported
+here). Like `Home`, every
 method validates first and raises `HC3Error`s before changing anything.
 """
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalog
 from .errors import BadRequest, Conflict, Forbidden, NotFound
+from .scenes import Scenes
 
 if TYPE_CHECKING:
     from .home import Home
@@ -263,79 +265,3 @@ class Rooms:
         del self.sections[section_id]
         self._home.unpersist("section", section_id)
         self._home.refresh.publish("SectionRemovedEvent", {"id": section_id})
-
-
-class Scenes:
-    """Scenes: listable and executable (plua2 runs no scene code yet; an execute starts and
-    finishes at once, with SceneStartedEvent / SceneFinishedEvent)."""
-
-    def __init__(self, home: Home) -> None:
-        self._home = home
-        self.scenes: dict[int, dict[str, Any]] = {}
-
-    def load(self, objects: dict[str, dict[str, Any]]) -> None:
-        self.scenes = {int(k): v for k, v in objects.get("scene", {}).items()}
-
-    def get(self, scene_id: int) -> dict[str, Any]:
-        scene = self.scenes.get(scene_id)
-        if scene is None:
-            raise NotFound(f"scene {scene_id} does not exist")
-        return scene
-
-    def add(self, spec: dict[str, Any]) -> dict[str, Any]:
-        name = spec.get("name")
-        if not isinstance(name, str) or not name:
-            raise BadRequest("field 'name' must be a non-empty string")
-        scene_type = spec.get("type", "lua")
-        content = spec.get("content", "")
-        room_id = spec.get("roomId", 0)
-        if not isinstance(scene_type, str) or not isinstance(content, str):
-            raise BadRequest("fields 'type' and 'content' must be strings")
-        if not isinstance(room_id, int) or isinstance(room_id, bool):
-            raise BadRequest("field 'roomId' must be an integer")
-        scene_id = self._home.next_id("scene")
-        now = int(time.time())
-        scene = {
-            "id": scene_id, "name": name, "description": str(spec.get("description", "")),
-            "type": scene_type, "mode": "manual", "icon": "scene_icon", "iconExtension": "png",
-            "content": content, "maxRunningInstances": 2, "hidden": False,
-            "protectedByPin": False, "stopOnAlarm": False, "enabled": True, "restart": True,
-            "categories": [1], "created": now, "updated": now, "isRunning": False,
-            "isScenarioDataCorrect": True, "started": 0, "roomId": room_id,
-            "sortOrder": scene_id,
-        }  # fmt: skip
-        self.scenes[scene_id] = scene
-        self._home.persist("scene", scene_id, scene)
-        self._home.refresh.publish("SceneCreatedEvent", {"id": scene_id})
-        return scene
-
-    def modify(self, scene_id: int, patch: dict[str, Any]) -> None:
-        scene = dict(self.get(scene_id))
-        for key, kind in (("name", str), ("description", str), ("content", str),
-                          ("enabled", bool), ("hidden", bool), ("mode", str)):  # fmt: skip
-            if key in patch:
-                if not isinstance(patch[key], kind):
-                    raise BadRequest(f"field '{key}' has the wrong type")
-                scene[key] = patch[key]
-        scene["updated"] = int(time.time())
-        self.scenes[scene_id] = scene
-        self._home.persist("scene", scene_id, scene)
-        self._home.refresh.publish("SceneModifiedEvent", {"id": scene_id})
-
-    def delete(self, scene_id: int) -> None:
-        self.get(scene_id)
-        del self.scenes[scene_id]
-        self._home.unpersist("scene", scene_id)
-        self._home.refresh.publish("SceneRemovedEvent", {"id": scene_id})
-
-    def execute(self, scene_id: int) -> None:
-        scene = self.get(scene_id)
-        if not scene.get("enabled", True):
-            raise Forbidden(f"scene {scene_id} is disabled")
-        scene["started"] = int(time.time())
-        self._home.refresh.publish("SceneStartedEvent", {"id": scene_id})
-        self._home.refresh.publish("SceneFinishedEvent", {"id": scene_id})
-
-    def kill(self, scene_id: int) -> None:
-        self.get(scene_id)
-        self._home.refresh.publish("SceneFinishedEvent", {"id": scene_id})

@@ -180,7 +180,8 @@ def register(router: Router, home: Home) -> None:
 
 def _execute(home: Home) -> Any:
     def execute(params: P, query: Query, body: Any) -> Reply:
-        home.scenes.execute(params["id"])
+        args = body.get("args") if isinstance(body, dict) else None  # passed as sourceTrigger.args
+        home.scenes.execute(params["id"], args)
         return 204, None
 
     return execute

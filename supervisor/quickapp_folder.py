@@ -66,8 +66,8 @@ def find_quickapp_files(folder: Path) -> tuple[list[Path], list[str]]:
     candidates: list[Path] = []
     included: set[Path] = set()
     for path in sorted(folder.iterdir()):
-        if not path.is_file():
-            continue
+        if not path.is_file() or path.name.lower().endswith(".scene.lua"):
+            continue  # a Lua scene is not a QuickApp (scene_folder.py)
         suffix = path.suffix.lower()
         if suffix == ".fqa":
             candidates.append(path)

@@ -32,6 +32,7 @@ from .quickapp_folder import install_folder
 from .quickapp_spec import QuickAppLimits
 from .quickapp_workers import QuickAppWorkers
 from .run_report import RunReport
+from .scene_up import run_scenes
 from .spawn_exec import ExecSpawner
 from .workers import open_worker_table
 from .zygote import ZygoteSpawner
@@ -77,6 +78,9 @@ async def run_quickapps(
                 spawner, listener, stop_timeout=STOP_TIMEOUT, clock=clock
             ) as table:
                 workers.attach(table, nursery)
+                await nursery.start(
+                    run_scenes, api.home, folder, workers, spawner, stop, clock
+                )
                 problems += workers.start_all(installed.device_ids)
                 for line in problems:
                     _say(line, "error")

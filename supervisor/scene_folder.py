@@ -1,0 +1,157 @@
+"""The Lua scenes of a project folder (`*.scene.lua`), installed as scenes in the home model.
+
+Theory of operation
+-------------------
+`install_scenes(home, folder)` is what `plua2 up DIR` does for scenes before anything runs, next to
+`install_folder` for QuickApps (quickapp_folder.py leaves `*.scene.lua` files alone). Pure model
+work: it reads files and changes the `Home`.
+
+- A scene of the folder is a top-level file named `*.scene.lua` (format: fibaro_api/scene_source.py
+  and docs/scenes.md), taken in sorted name order.
+- Scene ids, as QuickApp ids: a `--%%id` wins; else the id this file had in an earlier run
+  (remembered in the store as objects of kind `sceneSource`, key = the file name); else the next
+  free scene id. Explicit ids are claimed first; one claimed twice is a problem line.
+- First run of a file: the scene is created (type lua, content = the file's conditions and
+  actions). Later runs update it from the file (the file is the truth): name, content, room and
+  the settings its headers give. Scene variables stay.
+- A bad file is one problem line (`file:line: what`); the other files still install, and a scene
+  whose file failed keeps its stored definition but is not updated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..fibaro_api.errors import HC3Error
+from ..fibaro_api.home import Home
+from ..fibaro_api.scene_source import SCENE_SUFFIX, SceneSource, SceneSourceError, parse_scene_file
+
+__all__ = ["SCENE_ORIGIN_KIND", "FolderScenes", "find_scene_files", "install_scenes"]
+
+#: store object kind: file name (relative to the folder) -> scene id
+SCENE_ORIGIN_KIND = "sceneSource"
+
+
+@dataclass
+class FolderScenes:
+    """What `install_scenes` did."""
+
+    #: scene id -> file name, for the folder's scenes that installed
+    files: dict[int, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def find_scene_files(folder: Path) -> list[Path]:
+    """The scene files of a folder, sorted."""
+    return [
+        p for p in sorted(folder.iterdir()) if p.is_file() and p.name.lower().endswith(SCENE_SUFFIX)
+    ]
+
+
+def install_scenes(home: Home, folder: Path) -> FolderScenes:
+    """Create or update a scene for every scene file of `folder`; see the module docstring."""
+    result = FolderScenes()
+    sources: list[tuple[str, SceneSource]] = []
+    for path in find_scene_files(folder):
+        try:
+            text = path.read_text(encoding="utf-8")
+            source = parse_scene_file(text, str(path))
+        except (OSError, UnicodeDecodeError) as error:
+            result.problems.append(f"{path}: cannot read: {error}")
+            continue
+        except SceneSourceError as error:
+            result.problems.append(str(error))
+            continue
+        result.warnings.extend(source.warnings)
+        sources.append((path.name, source))
+    origins = _stored_origins(home)
+    ids = _assign_ids(home, sources, origins, result.problems)
+    for key, source in sources:
+        scene_id = ids.get(key)
+        if scene_id is None:
+            continue
+        try:
+            _install(home, scene_id, source)
+        except HC3Error as error:
+            result.problems.append(f"{source.path}: {error.message}")
+            continue
+        if origins.get(key) != scene_id:
+            home.persist(SCENE_ORIGIN_KIND, key, scene_id)
+        result.files[scene_id] = key
+    return result
+
+
+def _stored_origins(home: Home) -> dict[str, int]:
+    if home.store is None:
+        return {}
+    stored = home.store.load().objects.get(SCENE_ORIGIN_KIND, {})
+    return {key: int(value) for key, value in stored.items() if isinstance(value, int)}
+
+
+def _assign_ids(
+    home: Home,
+    sources: list[tuple[str, SceneSource]],
+    origins: dict[str, int],
+    problems: list[str],
+) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    claimed: dict[int, str] = {}
+    for key, source in sources:  # 1. --%%id
+        if source.scene_id is None:
+            continue
+        if source.scene_id in claimed:
+            problems.append(f"{source.path}: scene id {source.scene_id} is already used by "
+                            f"{claimed[source.scene_id]}")  # fmt: skip
+            continue
+        ids[key] = source.scene_id
+        claimed[source.scene_id] = key
+    for key, source in sources:  # 2. the id of an earlier run
+        stored = origins.get(key)
+        if source.scene_id is None and stored is not None and stored not in claimed:
+            ids[key] = stored
+            claimed[stored] = key
+    taken_by_files = set(origins.values())
+    for key, source in sources:  # 3. a new id
+        if key in ids or source.scene_id is not None:
+            continue
+        new_id = home.next_id("scene")
+        while new_id in claimed or new_id in home.scenes.scenes or new_id in taken_by_files:
+            new_id = home.next_id("scene")
+        ids[key] = new_id
+        claimed[new_id] = key
+    return ids
+
+
+def _room_id(home: Home, source: SceneSource) -> int | None:
+    if source.room is None:
+        return None
+    if isinstance(source.room, int):
+        home.rooms.get_room(source.room)
+        return source.room
+    for room in home.rooms.rooms.values():
+        if room.get("name") == source.room:
+            return int(room["id"])
+    raise _Problem(f"no room named '{source.room}'")
+
+
+def _install(home: Home, scene_id: int, source: SceneSource) -> None:
+    room_id = _room_id(home, source)
+    spec: dict[str, Any] = {"name": source.name, "content": source.content, **source.settings}
+    if room_id is not None:
+        spec["roomId"] = room_id
+    scene = home.scenes.scenes.get(scene_id)
+    if scene is None:
+        home.scenes.add({**spec, "type": "lua"}, scene_id=scene_id)
+        return
+    if scene.get("type") != "lua":
+        raise _Problem(f"scene {scene_id} is a {scene.get('type')} scene")
+    if any(scene.get(k) != v for k, v in spec.items()):
+        home.scenes.modify(scene_id, spec)
+
+
+class _Problem(HC3Error):
+    status = 400
+    reason = "SCENE_FILE"
