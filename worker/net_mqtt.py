@@ -175,6 +175,7 @@ class MqttClient(Handle):
         self.session = ClientSession(connect)
         self.connected = False
         self._wake_writer = trio.Event()
+        self._early: list[Event] = []
 
     # ---------------------------------------------------------------- calls from Lua
 
@@ -226,7 +227,8 @@ class MqttClient(Handle):
                 if broker.tls:
                     stream = trio.SSLStream(stream, self.tls.context(), server_hostname=broker.host)
                     await stream.do_handshake()
-                await self._send(stream)
+                # "published" of a QoS 0 message sent behind CONNECT comes right after "connected"
+                self._early = await self._send(stream, deliver=False)
                 while self.session.state is SessionState.CONNECTING:
                     await self._receive(stream)
             except BaseException:
@@ -260,12 +262,16 @@ class MqttClient(Handle):
                 return
             raise
 
-    async def _send(self, stream: trio.abc.Stream) -> None:
+    async def _send(self, stream: trio.abc.Stream, deliver: bool = True) -> list[Event]:
+        """Write what the session queued; deliver (or return) the events due once written."""
         data, done = self.session.data_to_send(trio.current_time())
         if data:
             await stream.send_all(data)
+        if not deliver:
+            return done
         for event in done:
             self._deliver(event)
+        return []
 
     async def _writer(self, stream: trio.abc.Stream) -> None:
         """Send what the session queued, until a DISCONNECT went out."""
@@ -291,6 +297,9 @@ class MqttClient(Handle):
         match event:
             case Connected(session_present, return_code):
                 self.emit(b"connected", session_present, return_code)
+                early, self._early = self._early, []
+                for done in early:
+                    self._deliver(done)
             case Refused(code):
                 raise BrokerRefused(code)
             case MessageReceived(topic, payload, qos, retain, dup):
