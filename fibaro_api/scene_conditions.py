@@ -397,7 +397,7 @@ def _field_values(field: Any, low: int, high: int) -> set[int] | None:
             first = int(start)
             last = int(end) if end is not None else (high if step else first)
         stride = int(step) if step else 1
-        if stride <= 0 or first > last:
+        if stride <= 0 or first > last or first < low or last > high:
             return None
         allowed.update(range(first, last + 1, stride))
     return allowed
