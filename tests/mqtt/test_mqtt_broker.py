@@ -9,6 +9,7 @@ from pathlib import Path
 import trio
 import trustme
 from mqtt_helpers import LuaHost, Mosquitto, PeerClient, free_port, run_lua
+from plua2.shared.messages import Log
 from plua2.worker.net_mqtt_session import MessageReceived
 from plua2.worker.runtime import Runtime
 
@@ -85,6 +86,55 @@ async def test_connect_subscribe_receive_and_publish_qos0_qos1_qos2(broker: Mosq
         "plua2/out/two": (b"qos two", 2),
     }
     assert runtime.pending_operations == 0
+
+
+async def test_a_quickapp_gets_a_command_from_another_client_and_reports_its_state(
+    broker: Mosquitto,
+) -> None:
+    """The same round trip from a QuickApp's onInit, in the HC3 sandbox."""
+    source = """
+    function QuickApp:onInit()
+      self.mqtt = mqtt.Client.connect("mqtt://127.0.0.1:BROKER_PORT", {
+        clientId = "qa-" .. self.id,
+        lastWill = {topicName = "hc3/" .. self.id .. "/state", payload = "offline", retain = true},
+      })
+      self.mqtt:addEventListener("connected", function()
+        self.mqtt:subscribe("hc3/" .. self.id .. "/set", {qos = mqtt.QoS.AT_LEAST_ONCE})
+      end)
+      self.mqtt:addEventListener("subscribed", function()
+        self.mqtt:publish("hc3/" .. self.id .. "/state", "online", {qos = 1, retain = true})
+      end)
+      self.mqtt:addEventListener("message", function(event)
+        self:debug("command", event.topic, event.payload)
+        self.mqtt:disconnect()
+      end)
+      self.mqtt:addEventListener("closed", function() self:debug("closed") end)
+    end
+    """.replace("BROKER_PORT", str(broker.port))
+    device = {"id": 5000, "name": "MQTT QA", "type": "com.fibaro.binarySwitch", "properties": {}}
+
+    async def controller(host: LuaHost, runtime: Runtime) -> None:
+        async with trio.open_nursery() as nursery:
+            peer = await PeerClient.connect(nursery, broker.port, "controller")
+            await peer.subscribe("hc3/5000/state", qos=1)
+            state = await peer.wait_for("hc3/5000/state")  # retained: no race with the QA
+            assert state.payload == b"online"
+            await peer.publish("hc3/5000/set", b"turnOn", qos=1)
+            await peer.aclose()
+            nursery.cancel_scope.cancel()
+
+    _, host = await run_lua(
+        source,
+        controller,
+        sandbox="quickapp",
+        quickapp={"id": 5000, "device": device, "children": []},
+    )
+    logs = [(m.level, m.tag, m.text) for m in host.sent if isinstance(m, Log)]
+    assert logs == [
+        ("debug", "QUICKAPP5000", "command hc3/5000/set turnOn"),
+        ("debug", "QUICKAPP5000", "closed"),
+    ]
+    assert not host.errors()
 
 
 async def test_calls_made_before_connected_go_out_behind_connect(broker: Mosquitto) -> None:
