@@ -21,12 +21,17 @@ work: it reads files and changes the `Home`, it starts nothing.
   this run does not run with the code of an earlier run. A QuickApp device whose file is gone from
   the folder stays in the home but does not run (one line says so). QuickApp devices that never
   came from a file (imported or created through the API) run as they are.
+
+`install_quickapp(home, key, source, others)` is the same for one file at a time (`plua2 up
+--watch`: a new or edited QuickApp file); `others` are the folder's other QuickApp files, whose
+ids it must not take.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +44,14 @@ from ..fibaro_api.quickapp_project import load_quickapp
 from ..fibaro_api.quickapp_source import QuickAppSource, read_text
 from ..fibaro_api.quickapps import create_quickapp, file_entry
 
-__all__ = ["ORIGIN_KIND", "FolderQuickApps", "find_quickapp_files", "install_folder"]
+__all__ = [
+    "ORIGIN_KIND",
+    "FolderQuickApps",
+    "find_quickapp_files",
+    "install_folder",
+    "install_quickapp",
+    "stored_origins",
+]
 
 #: store object kind: file name (relative to the folder) -> device id
 ORIGIN_KIND = "quickAppSource"
@@ -108,7 +120,7 @@ def install_folder(home: Home, folder: Path) -> FolderQuickApps:
             continue
         result.warnings.extend(source.warnings)
         sources.append((key, source))
-    origins = _stored_origins(home)
+    origins = stored_origins(home)
     ids = _assign_ids(home, sources, origins, result.problems)
     for key, source in sources:
         device_id = ids.get(key)
@@ -141,7 +153,29 @@ def install_folder(home: Home, folder: Path) -> FolderQuickApps:
     return result
 
 
-def _stored_origins(home: Home) -> dict[str, int]:
+def install_quickapp(
+    home: Home, key: str, source: QuickAppSource, others: Collection[str] = ()
+) -> tuple[int | None, list[str]]:
+    """Install one QuickApp file as `install_folder` would: its device id (None if it could not
+    install) and problem lines. `others`: the folder's other QuickApp file names (their ids stay
+    theirs)."""
+    problems: list[str] = []
+    origins = stored_origins(home)
+    claimed = {origins[other]: other for other in others if other in origins and other != key}
+    device_id = _assign_ids(home, [(key, source)], origins, problems, claimed).get(key)
+    if device_id is None:
+        return None, problems
+    try:
+        _install(home, device_id, source)
+    except HC3Error as error:
+        return None, [*problems, f"{source.path}: {error.message}"]
+    if origins.get(key) != device_id:
+        home.persist(ORIGIN_KIND, key, device_id)
+    return device_id, problems
+
+
+def stored_origins(home: Home) -> dict[str, int]:
+    """File name (relative to the folder) -> the device id it was installed as."""
     if home.store is None:
         return {}
     stored = home.store.load().objects.get(ORIGIN_KIND, {})
@@ -153,9 +187,10 @@ def _assign_ids(
     sources: list[tuple[str, QuickAppSource]],
     origins: dict[str, int],
     problems: list[str],
+    taken: dict[int, str] | None = None,
 ) -> dict[str, int]:
     ids: dict[str, int] = {}
-    claimed: dict[int, str] = {}
+    claimed: dict[int, str] = dict(taken or {})
 
     def usable(device_id: int, key: str, source: QuickAppSource) -> bool:
         device = home.devices.find(device_id)

@@ -112,6 +112,14 @@ class QuickAppWorkers:
             self.all_ready.set()
         return problems
 
+    def ensure_running(self, device_id: int) -> None:
+        """Run this QuickApp (`plua2 up --watch`: its file is back): add its worker if it has none,
+        start it if it is stopped or FATAL; a live worker is left alone."""
+        if device_id not in self.table:
+            self._add(device_id)
+        elif self.table.get(device_id).state in RESTING_STATES:
+            self.table.start(device_id)
+
     def _add(self, device_id: int) -> None:
         if device_id not in self.table:
             spec = quickapp_spec(self.home, device_id, self.limits)

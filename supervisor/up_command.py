@@ -18,9 +18,10 @@ Shutdown: long polls on refreshStates are woken at once (`RefreshStates.close`),
 fork server; the store is closed last. The whole stop takes well under 3 s.
 Every option also reads an environment variable (PLUA2_HOST, PLUA2_PORT, PLUA2_STATE_DIR,
 PLUA2_USER, PLUA2_PASSWORD, PLUA2_RUN_FOR, PLUA2_BUDGET, PLUA2_MAX_MEMORY, PLUA2_LOG_FORMAT,
-PLUA2_SPEED, PLUA2_INSTANT, PLUA2_START); the command line wins. `--speed`, `--instant` and
-`--start` set the emulated HC3 clock (hc3_clock.py) that every QuickApp and the API follow;
-`--run-for` stays real seconds.
+PLUA2_SPEED, PLUA2_INSTANT, PLUA2_START, PLUA2_WATCH); the command line wins. `--speed`,
+`--instant` and `--start` set the emulated HC3 clock (hc3_clock.py) that every QuickApp and the API
+follow; `--run-for` stays real seconds. `--watch` reloads a QuickApp when its files change
+(watch.py).
 
 Exit status: 0 after a stop by signal; 2 for a usage problem (above); with `--run-for`, 1 when a
 QuickApp failed during the run (it did not install or load, crashed in onInit, its worker crashed,
@@ -57,6 +58,7 @@ from .quickapp_spec import MIB, QuickAppLimits
 from .run_command import add_clock_arguments, clock_settings
 from .run_report import RunReport
 from .up_quickapps import run_quickapps
+from .watch import ENV_VAR as WATCH_ENV
 
 __all__ = ["add_arguments", "main"]
 
@@ -71,6 +73,10 @@ def _env_float(name: str) -> float | None:
         return float(text)
     except ValueError:
         raise SystemExit(f"plua2 up: {name}={text!r} is not a number") from None
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +104,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="text (default) or json: one JSON object a line on stdout "
                              "(env PLUA2_LOG_FORMAT)")  # fmt: skip
     add_clock_arguments(parser)
+    parser.add_argument("--watch", action="store_true", default=_env_flag(WATCH_ENV),
+                        help="restart a QuickApp when its files change; a change that does not "
+                             "compile is shown and not run (env PLUA2_WATCH)")  # fmt: skip
     parser.add_argument("--no-console", action="store_true",
                         help="turn off the dashboard's Lua console (it then answers 403)")  # fmt: skip
 
@@ -169,7 +178,7 @@ def main(args: argparse.Namespace) -> int:
         console = not getattr(args, "no_console", False)
         trio.run(
             _serve, api, store, args.host, port, auth, run_for, project, limits, console, report,
-            clock,
+            clock, bool(getattr(args, "watch", False)),
         )  # fmt: skip
     except* OSError as group:
         status = _fail(f"cannot serve on {args.host}:{port}: {_leaf(group)}")
@@ -210,6 +219,7 @@ async def _serve(
     console: bool = True,
     report: RunReport | None = None,
     clock: HC3Clock | None = None,
+    watch: bool = False,
 ) -> None:
     stop = trio.Event()
     config = Config()
@@ -227,7 +237,11 @@ async def _serve(
         url = binds[0] if binds else f"http://{host}:{port}"
         printer.say(f"serving {url}/", stdout=True, event="serving", url=url)
         await nursery.start(
-            partial(run_quickapps, report=report, clock=clock), api, project, limits, stop
+            partial(run_quickapps, report=report, clock=clock, watch=watch),
+            api,
+            project,
+            limits,
+            stop,
         )
         await stop.wait()
         api.home.refresh.close()

@@ -11,6 +11,7 @@ Theory of operation
    watcher) and add a worker for every QuickApp; report `started` to the caller (the workers
    start in the background: nothing here waits for a worker);
 4. when every QuickApp has said `ready` once, print `plua2 up: N QuickApps ready in X s`;
+   with `watch` (`plua2 up --watch`), the folder is watched for changes from then on (watch.py);
 5. on `stop`: stop every worker in parallel (bounded by `STOP_TIMEOUT`: shutdown, then SIGTERM,
    then SIGKILL), then the fork server, so no process is left behind.
 
@@ -34,6 +35,7 @@ from .quickapp_workers import QuickAppWorkers
 from .run_report import RunReport
 from .scene_up import run_scenes
 from .spawn_exec import ExecSpawner
+from .watch import Reporter, WatchContext, watch_folder
 from .workers import open_worker_table
 from .zygote import ZygoteSpawner
 
@@ -55,6 +57,7 @@ async def run_quickapps(
     *,
     report: RunReport | None = None,
     clock: HC3Clock | None = None,
+    watch: bool = False,
     task_status: trio.TaskStatus[QuickAppWorkers] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """See the module docstring."""
@@ -90,7 +93,12 @@ async def run_quickapps(
                 nursery.start_soon(
                     _report_ready, api, workers, len(installed.device_ids), started_at
                 )
+                if watch:
+                    context = WatchContext(api.home, workers, folder, Reporter(api.home))
+                    watcher: trio.CancelScope = await nursery.start(watch_folder, context)
                 await stop.wait()
+                if watch:
+                    watcher.cancel()
                 if report is not None:
                     report.close()
                 await table.stop_all(STOP_TIMEOUT)

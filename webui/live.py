@@ -17,7 +17,9 @@ Invariants:
 
 Topics the page understands: `worker` (a worker's info dict, partial is fine: `id` is required),
 `prop` (`{id, name, value}`), `view` (`{id, component, prop, value}`), `log` (a console message),
-`global` (`{name, value}` or `{name, removed: true}`), `devices` (the device list changed).
+`global` (`{name, value}` or `{name, removed: true}`), `devices` (the device list changed),
+`reload` (`plua2 up --watch` reloaded a file or refused it: `{kind, file, id, ok, action, message}`,
+shown as a toast).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 // The dashboard's entry: hash routes (#/, #/device/ID, #/logs, #/globals) over one live store.
-import { clear } from "./dom.js";
+import { clear, toast } from "./dom.js";
 import { deviceView } from "./device.js";
 import { devicesView } from "./devices.js";
 import { globalsView } from "./globals.js";
@@ -38,5 +38,6 @@ on("snapshot", () => {
     route();
   }
 });
+on("reload", (d) => toast(d.message, d.ok ? "info" : "error"));  // plua2 up --watch
 window.addEventListener("hashchange", () => { if (ready) route(); });
 connect();

@@ -97,6 +97,9 @@ const handlers = {
     setDevices(d.devices, d.rooms);
     emit("devices", d);
   },
+  reload(d) {
+    emit("reload", d);  // plua2 up --watch: {kind, file, id, ok, action, message}
+  },
 };
 
 function handle(message) {
