@@ -16,10 +16,14 @@ work: it reads files and changes the `Home`.
   the settings its headers give. Scene variables stay.
 - A bad file is one problem line (`file:line: what`); the other files still install, and a scene
   whose file failed keeps its stored definition but is not updated.
+
+`install_scene(home, key, source, others)` is the same for one file (`plua2 up --watch`); `others`
+are the folder's other scene files, whose ids it must not take.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +32,14 @@ from ..fibaro_api.errors import HC3Error
 from ..fibaro_api.home import Home
 from ..fibaro_api.scene_source import SCENE_SUFFIX, SceneSource, SceneSourceError, parse_scene_file
 
-__all__ = ["SCENE_ORIGIN_KIND", "FolderScenes", "find_scene_files", "install_scenes"]
+__all__ = [
+    "SCENE_ORIGIN_KIND",
+    "FolderScenes",
+    "find_scene_files",
+    "install_scene",
+    "install_scenes",
+    "scene_origins",
+]
 
 #: store object kind: file name (relative to the folder) -> scene id
 SCENE_ORIGIN_KIND = "sceneSource"
@@ -84,6 +95,31 @@ def install_scenes(home: Home, folder: Path) -> FolderScenes:
     return result
 
 
+def install_scene(
+    home: Home, key: str, source: SceneSource, others: Collection[str] = ()
+) -> tuple[int | None, list[str]]:
+    """Install one scene file as `install_scenes` would: its scene id (None if it could not
+    install) and problem lines. `others`: the folder's other scene file names."""
+    problems: list[str] = []
+    origins = _stored_origins(home)
+    taken = {origins[other]: other for other in others if other in origins and other != key}
+    scene_id = _assign_ids(home, [(key, source)], origins, problems, taken).get(key)
+    if scene_id is None:
+        return None, problems
+    try:
+        _install(home, scene_id, source)
+    except HC3Error as error:
+        return None, [*problems, f"{source.path}: {error.message}"]
+    if origins.get(key) != scene_id:
+        home.persist(SCENE_ORIGIN_KIND, key, scene_id)
+    return scene_id, problems
+
+
+def scene_origins(home: Home) -> dict[str, int]:
+    """File name (relative to the folder) -> the scene id it was installed as."""
+    return _stored_origins(home)
+
+
 def _stored_origins(home: Home) -> dict[str, int]:
     if home.store is None:
         return {}
@@ -96,9 +132,10 @@ def _assign_ids(
     sources: list[tuple[str, SceneSource]],
     origins: dict[str, int],
     problems: list[str],
+    taken: dict[int, str] | None = None,
 ) -> dict[str, int]:
     ids: dict[str, int] = {}
-    claimed: dict[int, str] = {}
+    claimed: dict[int, str] = dict(taken or {})
     for key, source in sources:  # 1. --%%id
         if source.scene_id is None:
             continue

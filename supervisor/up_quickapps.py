@@ -81,7 +81,7 @@ async def run_quickapps(
                 spawner, listener, stop_timeout=STOP_TIMEOUT, clock=clock
             ) as table:
                 workers.attach(table, nursery)
-                await nursery.start(
+                scenes = await nursery.start(
                     run_scenes, api.home, folder, workers, spawner, stop, clock
                 )
                 problems += workers.start_all(installed.device_ids)
@@ -94,7 +94,7 @@ async def run_quickapps(
                     _report_ready, api, workers, len(installed.device_ids), started_at
                 )
                 if watch:
-                    context = WatchContext(api.home, workers, folder, Reporter(api.home))
+                    context = WatchContext(api.home, workers, folder, Reporter(api.home), scenes)
                     watcher: trio.CancelScope = await nursery.start(watch_folder, context)
                 await stop.wait()
                 if watch:

@@ -23,8 +23,8 @@ Windows, network shares, some editors' atomic saves). It runs in a worker thread
 A save reaches its worker in about POLL + SETTLE + FAST_POLL (~0.45 s) plus the worker's start.
 
 File kinds: `KINDS` maps a kind name to a factory `(WatchContext) -> FileKind`. QuickApps are
-`watch_quickapps.QuickAppReload`; Lua scenes plug in with one more entry (their key namespace is
-their own: units are `(kind, key)`).
+`watch_quickapps.QuickAppReload`, Lua scenes `watch_scenes.SceneReload`; another kind of file
+plugs in with one more entry (each kind has its own keys: units are `(kind, key)`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import os
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import trio
 
@@ -45,6 +45,7 @@ from .log_format import printer
 from .quickapp_workers import QuickAppWorkers
 from .watch_plan import KindPlan, ReloadPlan, Settle, Stamp, UnitId, Units, by_kind, plan_reload
 from .watch_quickapps import QuickAppReload
+from .watch_scenes import SceneReload
 
 __all__ = [
     "ENV_VAR",
@@ -104,6 +105,8 @@ class WatchContext:
     workers: QuickAppWorkers
     folder: Path
     reporter: Reporter
+    #: the scene workers (scene_workers.SceneWorkers), when scenes run
+    scenes: Any = None
 
 
 class FileKind(Protocol):
@@ -123,6 +126,7 @@ class FileKind(Protocol):
 #: kind name -> factory; add a line here for a new kind of file
 KINDS: dict[str, Callable[[WatchContext], FileKind]] = {
     "quickapp": QuickAppReload,
+    "scene": SceneReload,
 }
 
 

@@ -170,3 +170,41 @@ def test_a_deleted_quickapp_file_stops_its_worker_and_keeps_the_device(
     assert server.get(f"/api/devices/{D}")["name"] == "D"  # the device stays
     (project / "d.lua").write_text(text, encoding="utf-8")  # back as it was: the same device runs
     server.wait_running([D], timeout=5.0)
+
+
+SCENE = """--%%name=Echo scene
+fibaro.call(5001, "echo", "S1")
+"""
+
+
+def _scene_id(server: QAServer) -> int | None:
+    return next((s["id"] for s in server.get("/api/scenes") if s["name"] == "Echo scene"), None)
+
+
+def _execute_and_wait(server: QAServer, scene_id: int, text: str) -> None:
+    server.client.post(f"/api/devices/{B}/action/echo", json={"args": ["-"]})
+    server.wait_prop(B, "log", "-")
+    response = server.client.post(f"/api/scenes/{scene_id}/execute", json={})
+    assert response.status_code in (200, 202, 204), response.text
+    server.wait_prop(B, "log", text)
+
+
+def test_scene_files_are_installed_reloaded_and_kept_on_a_syntax_error(
+    server: QAServer, project: Path
+) -> None:
+    before = _pids(server)
+    (project / "echo.scene.lua").write_text(SCENE, encoding="utf-8")
+    scene_id = wait_for(lambda: _scene_id(server), 5.0, "the new scene installed")
+    _execute_and_wait(server, scene_id, "S1")
+    _edit(project, "echo.scene.lua", '"S1"', '"S2"')
+    wait_for(lambda: "S2" in server.get(f"/api/scenes/{scene_id}")["content"], 5.0, "reloaded")
+    _execute_and_wait(server, scene_id, "S2")
+    _edit(project, "echo.scene.lua", '"S2")', '"S3"\nend')
+
+    def error_shown() -> bool:
+        return any(m["type"] == "error" and "echo.scene.lua:3:" in m["message"]
+                   for m in server.console())  # fmt: skip
+
+    wait_for(error_shown, 5.0, "the scene's syntax error in /api/debugMessages")
+    _execute_and_wait(server, scene_id, "S2")  # the scene kept its actions
+    assert _pids(server) == before  # no QuickApp restarted for a scene
