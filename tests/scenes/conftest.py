@@ -31,3 +31,19 @@ def up_project(
         server.client.close()
         if server.up.proc.poll() is None:
             server.up.kill()
+
+
+@pytest.fixture
+def qa_server(tmp_path: Path) -> Iterator[Callable[..., QAServer]]:
+    started: list[QAServer] = []
+
+    def factory(folder: Path, state_dir: Path | None = None, *args: str) -> QAServer:
+        server = start_server(folder, state_dir or tmp_path / "state", *args)
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.client.close()
+        if server.up.proc.poll() is None:
+            server.up.kill()
