@@ -22,7 +22,8 @@ scenes.py) and the table's `WorkerListener`, and it watches the home for trigger
 - **Requests.** A scene's `api.*` calls are served as a QuickApp's (`api_router.on_request`),
   except three private ones under `/plua/scene/` (context, variable get/set) that scene.lua uses
   and that never reach the REST API.
-- **Triggers.** A refreshStates listener queues every event; one task turns each into triggers
+- **Triggers.** A refreshStates listener queues the events that can be triggers (only while some
+  scene has conditions); one task turns each into triggers
   (scene_conditions.event_triggers) and starts every enabled, `automatic` Lua scene whose
   conditions fire (scene_conditions.scene_fires) with that sourceTrigger. Another task watches the
   emulated clock (`hc3_time.now()`, so `--speed` / `--instant` apply) and offers each new minute
@@ -77,6 +78,10 @@ KILL_GRACE = 0.3
 #: the most minutes offered to time triggers at once when the clock jumps (--instant, POST time)
 CATCH_UP_MINUTES = 24 * 60
 _TICK = 0.5
+#: the refreshStates events that can start a scene (scene_conditions.event_triggers)
+_TRIGGER_EVENTS = frozenset({"DevicePropertyUpdatedEvent", "CentralSceneEvent", "CustomEvent",
+                             "GlobalVariableChangedEvent", "ActiveProfileChangedEvent"})  # fmt: skip
+_SCENE_CHANGES = frozenset({"SceneCreatedEvent", "SceneModifiedEvent", "SceneRemovedEvent"})
 _MIB = 1024 * 1024
 
 
@@ -153,6 +158,8 @@ class SceneWorkers:
         self._events_in, self._events = trio.open_memory_channel[dict[str, Any]](math.inf)
         self._prelude = read_lua("scene.lua").decode("utf-8")
         self._unsubscribe: Any = None
+        #: whether some scene can be started by an event (None: to be worked out again)
+        self._watching: bool | None = None
 
     # --- set-up --------------------------------------------------------------------------------
 
@@ -160,7 +167,7 @@ class SceneWorkers:
         self._table = table
         self._nursery = nursery
         self.home.scenes.runner = self
-        self._unsubscribe = self.home.refresh.add_listener(self._events_in.send_nowait)
+        self._unsubscribe = self.home.refresh.add_listener(self._on_event)
         self._events_in.send_nowait({"type": "plua2.seStart"})
         nursery.start_soon(self._apply_triggers)
         nursery.start_soon(self._tick_minutes)
@@ -358,6 +365,17 @@ class SceneWorkers:
                 except HC3Error:
                     pass  # deleted meanwhile
         return started
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        """The refreshStates listener: queue what may start a scene (cheap for the rest)."""
+        kind = event.get("type")
+        if kind in _SCENE_CHANGES:
+            self._watching = None
+        elif kind in _TRIGGER_EVENTS:
+            if self._watching is None:
+                self._watching = bool(self._automatic_scenes())
+            if self._watching:
+                self._events_in.send_nowait(event)
 
     async def _apply_triggers(self) -> None:
         async for event in self._events:
