@@ -1,12 +1,13 @@
 """Run every benchmark: `python -m bench` from the repository root.
 
-    python -m bench                  # all: spawn, scripts (with plua), http_api (with plua)
+    python -m bench                  # all: spawn, scripts, http_api, quickapps (+ plua)
     python -m bench --quick          # fewer repetitions, shorter load runs (a smoke run)
     python -m bench --only spawn scripts
     python -m bench --wait-quiet 120 # first wait up to 120 s for the 1-min load average to drop
 
 Prints one table and writes bench/results/all-<time>.json (machine, rows, raw data). Each module
-also runs alone: `python -m bench.spawn`, `python -m bench.scripts`, `python -m bench.http_api`.
+also runs alone: `python -m bench.spawn`, `python -m bench.scripts`, `python -m bench.http_api`,
+`python -m bench.quickapps`.
 Competitors come from `bench/setup_competitors.sh` (plua in bench/.venv-plua, wrk).
 """
 
@@ -18,10 +19,10 @@ import sys
 import time
 from typing import Any
 
-from . import http_api, scripts, spawn
+from . import http_api, quickapps, scripts, spawn
 from .common import Report, machine, print_table, save_results
 
-MODULES = ("spawn", "scripts", "http_api")
+MODULES = ("spawn", "scripts", "http_api", "quickapps")
 
 
 def wait_quiet(limit: float, threshold: float) -> float:
@@ -69,6 +70,9 @@ def main() -> int:
             elif name == "http_api":
                 http_api.run(report, duration=2.0 if quick else 10.0, with_plua=not args.no_plua,
                              change_samples=50 if quick else 300)  # fmt: skip
+            elif name == "quickapps":
+                quickapps.run(report, runs=1 if quick else 3, samples=50 if quick else 300,
+                              long_n=500 if quick else 2000, with_plua=not args.no_plua)  # fmt: skip
         except Exception as exc:  # one benchmark failing must not lose the others' figures
             report.add(name, "-", "error", f"{type(exc).__name__}: {exc}"[:160])
             report.data.setdefault("errors", {})[name] = repr(exc)
