@@ -8,6 +8,7 @@ its parent-death signal fires when the supervisor dies, not when a trio worker t
 
 from __future__ import annotations
 
+import os
 import sys
 
 import trio
@@ -19,7 +20,11 @@ __all__ = ["ExecSpawner", "worker_command"]
 
 
 def worker_command(generation: int) -> list[str]:
-    return [sys.executable, "-m", "plua2.worker", "--generation", str(generation)]
+    return [
+        sys.executable, "-m", "plua2.worker",
+        "--generation", str(generation),
+        "--parent", str(os.getpid()),
+    ]  # fmt: skip
 
 
 class ExecProcess:

@@ -123,6 +123,8 @@ class ZygoteSpawner:
                     "plua2.supervisor.zygote_server",
                     "--fd",
                     str(theirs.fileno()),
+                    "--parent",
+                    str(os.getpid()),
                 ],
                 stdin=subprocess.DEVNULL,
                 pass_fds=(theirs.fileno(),),

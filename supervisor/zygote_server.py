@@ -37,8 +37,11 @@ PRELOAD = ("lupa.lua53", "trio", "msgpack", "plua2.shared.codec", "plua2.worker.
 _MAX_PACKET = 65536
 
 
-def set_parent_death_signal(sig: int = signal.SIGKILL) -> None:
-    """Ask Linux to send `sig` when our parent dies; exit now if it already has."""
+def set_parent_death_signal(parent: int | None, sig: int = signal.SIGKILL) -> None:
+    """Ask Linux to send `sig` when our parent dies; exit now if it already has.
+
+    `parent` is the pid the parent had when it started us: PID 1 can be a live supervisor (in a
+    container), so "reparented to 1" alone cannot tell."""
     try:
         import ctypes
 
@@ -46,7 +49,7 @@ def set_parent_death_signal(sig: int = signal.SIGKILL) -> None:
         libc.prctl(1, int(sig), 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         return
-    if os.getppid() == 1:
+    if os.getppid() != parent if parent is not None else os.getppid() == 1:
         os._exit(0)
 
 
@@ -54,7 +57,7 @@ def _send(sock: socket.socket, message: dict[str, object]) -> None:
     sock.send(json.dumps(message).encode())
 
 
-def _run_child(generation: int, fds: list[int], worker_main: object) -> None:
+def _run_child(generation: int, fds: list[int], worker_main: object, zygote_pid: int) -> None:
     """In the forked child: become the worker. Never returns."""
     code = 70
     try:
@@ -64,7 +67,8 @@ def _run_child(generation: int, fds: list[int], worker_main: object) -> None:
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
         os.closerange(3, os.sysconf("SC_OPEN_MAX"))
-        code = worker_main(["--generation", str(generation)])  # type: ignore[operator]
+        argv = ["--generation", str(generation), "--parent", str(zygote_pid)]
+        code = worker_main(argv)  # type: ignore[operator]
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:
@@ -123,13 +127,14 @@ def serve(sock: socket.socket) -> None:
             _send(sock, {"failed": "expected 3 descriptors", "generation": generation})
             continue
         try:
+            zygote_pid = os.getpid()
             pid = os.fork()
         except OSError as exc:
             _send(sock, {"failed": str(exc), "generation": generation})
         else:
             if pid == 0:
                 sock.close()
-                _run_child(generation, fds, worker_main)
+                _run_child(generation, fds, worker_main, zygote_pid)
             _send(sock, {"spawned": pid, "generation": generation})
         for fd in fds:
             os.close(fd)
@@ -139,8 +144,9 @@ def serve(sock: socket.socket) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="plua2-zygote")
     parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--parent", type=int, help="the supervisor's pid")
     args = parser.parse_args(argv)
-    set_parent_death_signal()
+    set_parent_death_signal(args.parent)
     sock = socket.socket(fileno=args.fd)
     try:
         serve(sock)

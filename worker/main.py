@@ -42,8 +42,9 @@ _PR_SET_PDEATHSIG = 1
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m plua2.worker")
     parser.add_argument("--generation", type=int, required=True)
+    parser.add_argument("--parent", type=int, help="the pid of the process that started us")
     args = parser.parse_args(argv)
-    if _parent_is_gone():
+    if _parent_is_gone(args.parent):
         return 0
     # Ctrl-C reaches the whole process group: the supervisor decides how workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -58,8 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
 
 
-def _parent_is_gone() -> bool:
-    """Ask for SIGKILL when the parent dies; True if it already has (we were reparented to init)."""
+def _parent_is_gone(parent: int | None) -> bool:
+    """Ask for SIGKILL when the parent dies; True if it already has.
+
+    `parent` is the pid our parent had when it started us (the spawners pass it): a changed
+    parent pid means it died. Without it, being reparented to PID 1 is the sign, unless PID 1 is
+    a plua2 supervisor (in a container)."""
     if not sys.platform.startswith("linux"):
         return False
     try:
@@ -67,6 +72,8 @@ def _parent_is_gone() -> bool:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         return False
+    if parent is not None:
+        return os.getppid() != parent
     if os.getppid() != 1:
         return False
     # In a container the supervisor itself may be PID 1: then our parent is alive.

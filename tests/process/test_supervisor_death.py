@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "supervise_workers.py"
 
@@ -42,3 +44,26 @@ def test_after_sigkill_of_the_supervisor_every_worker_is_gone_within_2s() -> Non
         if supervisor.poll() is None:
             supervisor.kill()
             supervisor.wait()
+
+
+def test_a_supervisor_that_is_pid_1_keeps_its_zygote_and_workers() -> None:
+    """In a container plua2 may be PID 1: "my parent is PID 1" must not read as "orphaned"."""
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare (util-linux) is not installed")
+    command = ["unshare", "--pid", "--fork", "--mount-proc", sys.executable, str(FIXTURE), "2"]
+    supervisor = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        line = supervisor.stdout.readline() if supervisor.stdout else ""
+        if not line:
+            _, err = supervisor.communicate(timeout=5)
+            if "Operation not permitted" in err:
+                pytest.skip("no permission for a new PID namespace here")
+            raise AssertionError(err)
+        report = json.loads(line)
+        assert report["zygote"] is True  # the fork server did not take PID 1 for a dead parent
+        assert len(report["pids"]) == 4
+    finally:
+        os.killpg(supervisor.pid, signal.SIGKILL)
+        supervisor.wait()
