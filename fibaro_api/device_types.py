@@ -6,7 +6,8 @@ Theory of operation
 and default properties of a new device. `run_builtin_action(device, action, args)` turns an action
 on a plain device into the property updates a real device would report, e.g. `turnOn` on a
 binarySwitch -> `value = true`. It is pure: it returns `{property: new value}` and the home model
-applies them (which publishes them on refreshStates and persists them).
+applies them (which publishes them on refreshStates and persists them). `hierarchy()` is the type
+tree of GET /api/devices/hierarchy, built from the same baseType links.
 
 An action a plain device does not have returns `None`: the API still answers 202 (a real HC3
 acknowledges every action at once and runs it later; an unknown one just does nothing) and the home
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["TEMPLATES", "DeviceTemplate", "run_builtin_action", "template_for"]
+__all__ = ["TEMPLATES", "DeviceTemplate", "hierarchy", "run_builtin_action", "template_for"]
 
 DeviceTemplate = dict[str, Any]
 
@@ -129,6 +130,35 @@ def template_for(device_type: str) -> DeviceTemplate:
         "actions": dict(template["actions"]),
         "properties": {**_COMMON_PROPS, **template["properties"]},
     }
+
+
+ROOT_TYPE = "com.fibaro.device"
+# parents of the templates' base types that are not templates themselves (as on an HC3)
+_BASE_PARENTS = {
+    "com.fibaro.actor": ROOT_TYPE,
+    "com.fibaro.sensor": ROOT_TYPE,
+    "com.fibaro.securitySensor": "com.fibaro.binarySensor",
+    "com.fibaro.remoteBaseShutter": "com.fibaro.baseShutter",
+    "com.fibaro.baseShutter": "com.fibaro.actor",
+    "com.fibaro.remoteSceneController": ROOT_TYPE,
+}
+
+
+def hierarchy() -> dict[str, Any]:
+    """GET /api/devices/hierarchy: `{type, children}` from com.fibaro.device down, built from the
+    templates' baseType links (what `QuickAppBase:isTypeOf` and `getHierarchy()` read)."""
+    parents = dict(_BASE_PARENTS)
+    for device_type, template in TEMPLATES.items():
+        parents[device_type] = template["baseType"] or ROOT_TYPE
+    children: dict[str, list[str]] = {}
+    for device_type, parent in parents.items():
+        children.setdefault(parent, []).append(device_type)
+
+    def node(device_type: str) -> dict[str, Any]:
+        kids = sorted(children.get(device_type, []))
+        return {"type": device_type, "children": [node(kid) for kid in kids]}
+
+    return node(ROOT_TYPE)
 
 
 def _number(value: Any, default: float = 0) -> float | int:

@@ -12,6 +12,7 @@ import re
 import time
 from typing import Any
 
+from .device_types import hierarchy
 from .errors import BadRequest, NotFound
 from .home import Home
 from .request import body_object, field, optional_field, query_int, query_str
@@ -62,6 +63,10 @@ def register(router: Router, home: Home) -> None:
             return 200, RawJSON(devices.list_json())
         found = devices.filtered(query)
         return 200, RawJSON(b"[" + b",".join(d.json() for d in found) + b"]")
+
+    @router.route("GET", "/api/devices/hierarchy")
+    def device_hierarchy(params: dict[str, Any], query: Query, body: Any) -> Reply:
+        return 200, hierarchy()
 
     @router.route("GET", "/api/devices/{id:int}")
     def get_device(params: dict[str, Any], query: Query, body: Any) -> Reply:
