@@ -92,24 +92,25 @@ def free_port() -> int:
 
 def wait_healthy(podman: Podman, name: str, url: str, auth: tuple[str, str],
                  timeout: float = 60.0) -> float:  # fmt: skip
-    """Seconds until /plua/health answers 200; fails with the container's log if it never does."""
+    """Seconds until /plua/health answers 200 with `ready` (every QuickApp started once); fails
+    with the container's log if it never does."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         try:
-            if httpx.get(url + "/plua/health", auth=auth, timeout=2).status_code == 200:
+            health = httpx.get(url + "/plua/health", auth=auth, timeout=2)
+            if health.status_code == 200 and health.json().get("ready") is True:
                 return time.monotonic() - started
         except httpx.TransportError:
             pass
         if podman.state(name).get("Running") is False:
             break
         time.sleep(0.05)
-    pytest.fail(f"{name}: no 200 from /plua/health\n{podman.logs(name)}")
+    pytest.fail(f"{name}: no ready 200 from /plua/health\n{podman.logs(name)}")
 
 
 def wait_quickapps(api: httpx.Client, timeout: float = 30.0) -> list[dict[str, object]]:
-    """Every QuickApp of examples/home has its worker running. (/plua/health answers as soon as
-    the server is bound; the QuickApps are installed and started after that.)"""
-    expected = len(list(EXAMPLE_HOME.glob("*.lua")))
+    """Every QuickApp of examples/home (its scenes are not QuickApps) has its worker running."""
+    expected = len([p for p in EXAMPLE_HOME.glob("*.lua") if not p.name.endswith(".scene.lua")])
     deadline = time.monotonic() + timeout
     workers: list[dict[str, object]] = []
     while time.monotonic() < deadline:
