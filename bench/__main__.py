@@ -1,14 +1,16 @@
 """Run every benchmark: `python -m bench` from the repository root.
 
-    python -m bench                  # all: spawn, scripts, http_api, quickapps (+ plua)
+    python -m bench                  # all: spawn, scripts, http_api, quickapps, virtual_time
+                                     # (+ plua, flua)
     python -m bench --quick          # fewer repetitions, shorter load runs (a smoke run)
     python -m bench --only spawn scripts
     python -m bench --wait-quiet 120 # first wait up to 120 s for the 1-min load average to drop
 
 Prints one table and writes bench/results/all-<time>.json (machine, rows, raw data). Each module
 also runs alone: `python -m bench.spawn`, `python -m bench.scripts`, `python -m bench.http_api`,
-`python -m bench.quickapps`.
-Competitors come from `bench/setup_competitors.sh` (plua in bench/.venv-plua, wrk).
+`python -m bench.quickapps`, `python -m bench.virtual_time`.
+Competitors come from `bench/setup_competitors.sh` (plua in bench/.venv-plua, fibaro-flua in
+bench/.venv-flua, wrk).
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ import sys
 import time
 from typing import Any
 
-from . import http_api, quickapps, scripts, spawn
+from . import http_api, quickapps, scripts, spawn, virtual_time
 from .common import Report, machine, print_table, save_results
 
-MODULES = ("spawn", "scripts", "http_api", "quickapps")
+MODULES = ("spawn", "scripts", "http_api", "quickapps", "virtual_time")
 
 
 def wait_quiet(limit: float, threshold: float) -> float:
@@ -41,7 +43,7 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
     parser.add_argument("--only", nargs="+", choices=MODULES, default=list(MODULES))
-    parser.add_argument("--no-plua", action="store_true", help="skip the competitor")
+    parser.add_argument("--no-plua", action="store_true", help="skip the competitors (plua, flua)")
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                         help="wait up to SECONDS for a load average under 0.5 first")  # fmt: skip
     args = parser.parse_args()
@@ -73,6 +75,9 @@ def main() -> int:
             elif name == "quickapps":
                 quickapps.run(report, runs=1 if quick else 3, samples=50 if quick else 300,
                               long_n=500 if quick else 2000, with_plua=not args.no_plua)  # fmt: skip
+            elif name == "virtual_time":
+                virtual_time.run(report, runs=1 if quick else 3, flua_n=200 if quick else 1000,
+                                 with_flua=not args.no_plua)  # fmt: skip
         except Exception as exc:  # one benchmark failing must not lose the others' figures
             report.add(name, "-", "error", f"{type(exc).__name__}: {exc}"[:160])
             report.data.setdefault("errors", {})[name] = repr(exc)
