@@ -12,6 +12,7 @@ import re
 import time
 from typing import Any
 
+from .device_filters import matching
 from .device_types import hierarchy
 from .errors import BadRequest, NotFound
 from .home import Home
@@ -104,6 +105,21 @@ def register(router: Router, home: Home) -> None:
     def delete_device(params: dict[str, Any], query: Query, body: Any) -> Reply:
         home.delete_device(params["id"])
         return 200, None
+
+    @router.route("POST", "/api/devices/filter")
+    def filter_devices(params: dict[str, Any], query: Query, body: Any) -> Reply:
+        found = matching((d.dto for d in devices.filtered({})), body_object(body).get("filters"))
+        return 200, found
+
+    @router.route("POST", "/api/devices/groupAction/{name}")
+    def group_action(params: dict[str, Any], query: Query, body: Any) -> Reply:
+        request = body_object(body)
+        targets = matching((d.dto for d in devices.filtered({})), request.get("filters"))
+        args = action_args({"args": request.get("args", [])})
+        ids = [int(dto["id"]) for dto in targets]
+        for device_id in ids:
+            _run_action(device_id, params["name"], list(args))
+        return 202, {"devices": ids}
 
     @router.route("POST", "/api/devices/{id:int}/action/{name}")
     def post_action(params: dict[str, Any], query: Query, body: Any) -> Reply:

@@ -6,7 +6,6 @@ One `plua2 up` serves the whole module: one QuickApp per group (ids 5000.. in fi
 devices, a room, globals, a custom event and a scene from the project's plua2.toml. A QuickApp
 reports what it saw as JSON in its `log` property (or in other properties); the test compares that
 with what the REST API says. Tests run in file order: some act on what an earlier one triggered.
-POST /api/devices/groupAction is not served yet: fibaro.callGroupAction's test is a strict xfail.
 """
 
 from __future__ import annotations
@@ -496,10 +495,6 @@ def test_custom_event_scene_profile_alarm_alert(server: QAServer) -> None:
     no_errors(server, qa)
 
 
-@pytest.mark.xfail(
-    reason="POST /api/devices/groupAction/{action} is not served yet: callGroupAction returns nil",
-    strict=True,
-)
 def test_call_group_action(server: QAServer) -> None:
     qa = IDS["globals"]
     seen = wait_for(lambda: (r := report(server, qa)).get("after") and r, 10, "fire's report")
