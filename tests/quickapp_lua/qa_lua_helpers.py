@@ -1,19 +1,21 @@
 """Helpers for the QuickApp Lua API tests: a tiny in-memory HC3 answering `_PY.call("api", ...)`,
-an in-process QuickApp runtime over it, and a worker process driver."""
+an in-process QuickApp runtime over it, and a worker process driver (tests/worker's)."""
 
 from __future__ import annotations
 
 import copy
-import os
 import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import trio
-from plua2.shared.codec import FrameDecoder, encode
 from plua2.shared.messages import Error, Log, Message, Request
 from plua2.worker.options import LoadOptions
 from plua2.worker.runtime import Runtime
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "worker"))
+
+from worker_helpers import WorkerProcess as WorkerProcess  # noqa: E402
 
 QA_ID = 5000
 
@@ -245,52 +247,3 @@ def lua(runtime: Runtime, code: str) -> Any:
     """The first value of a REPL line, as a wire value."""
     values = runtime.eval(code)
     return values[0] if values else None
-
-
-class WorkerProcess:
-    """A real `python -m plua2.worker` speaking frames over its stdin/stdout."""
-
-    def __init__(self, process: trio.Process) -> None:
-        self.process = process
-        self.decoder = FrameDecoder()
-        self.skipped: list[Message] = []
-
-    @classmethod
-    async def start(cls, generation: int = 7) -> WorkerProcess:
-        process = await trio.lowlevel.open_process(
-            [sys.executable, "-m", "plua2.worker", "--generation", str(generation)],
-            stdin=-1,
-            stdout=-1,
-            stderr=-1,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        return cls(process)
-
-    async def send(self, message: Message) -> None:
-        assert self.process.stdin is not None
-        await self.process.stdin.send_all(encode(message))
-
-    async def receive(self) -> Message:
-        assert self.process.stdout is not None
-        while (message := self.decoder.next_message()) is None:
-            data = await self.process.stdout.receive_some(65536)
-            if not data:
-                raise EOFError("worker closed stdout")
-            self.decoder.feed(data)
-        return message
-
-    async def receive_until(self, kind: type[Message]) -> Message:
-        """The next message of `kind`; the others before it are kept in `self.skipped`."""
-        while True:
-            message = await self.receive()
-            if isinstance(message, kind):
-                return message
-            self.skipped.append(message)
-
-    async def aclose(self) -> None:
-        if self.process.returncode is None:
-            self.process.kill()
-        await self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            if stream is not None:
-                await stream.aclose()
