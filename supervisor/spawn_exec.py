@@ -20,8 +20,11 @@ __all__ = ["ExecSpawner", "worker_command"]
 
 
 def worker_command(generation: int) -> list[str]:
+    # -P: the current folder is not put on sys.path, so a folder named plua2 there (the
+    # repository's own root package, when plua2 up runs from a checkout) cannot shadow the
+    # installed package
     return [
-        sys.executable, "-m", "plua2.worker",
+        sys.executable, "-P", "-m", "plua2.worker",
         "--generation", str(generation),
         "--parent", str(os.getpid()),
     ]  # fmt: skip

@@ -119,6 +119,7 @@ class ZygoteSpawner:
             self._process = start_child(
                 [
                     sys.executable,
+                    "-P",  # the current folder must not shadow the installed plua2 (spawn_exec)
                     "-m",
                     "plua2.supervisor.zygote_server",
                     "--fd",

@@ -176,7 +176,7 @@ def start_hc3(
     folder = Path(project)
     if not folder.is_dir():
         raise HC3StartError(f"plua2 project folder {folder} does not exist")
-    command = [sys.executable, "-m", "plua2", "up", str(folder), "--host", "127.0.0.1",
+    command = [sys.executable, "-P", "-m", "plua2", "up", str(folder), "--host", "127.0.0.1",
                "--port", "0", "--state-dir", str(state_dir), "--log-format", "json",
                "--user", user, "--password", password,
                *options_to_args(options), *args]  # fmt: skip
