@@ -1,5 +1,6 @@
 """Fixtures for tests/scenes: `scene_home` is one `plua2 up` (per module) on a project with two
-QuickApps and the scenes of SCENES; stopped (killed) by PID at teardown."""
+QuickApps and the scenes of SCENES; stopped (killed) by PID at teardown. `qa_server` is tests/up's
+(up_helpers.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "up"))
 
-from up_helpers import QAServer, start_server, write_project  # noqa: E402
+from up_helpers import (  # noqa: E402
+    QAServer,
+    qa_server,  # noqa: F401 (a fixture, defined in up_helpers.py)
+    start_server,
+    stop_servers,
+    write_project,
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,23 +34,4 @@ def up_project(
         return server
 
     yield factory
-    for server in started:
-        server.client.close()
-        if server.up.proc.poll() is None:
-            server.up.kill()
-
-
-@pytest.fixture
-def qa_server(tmp_path: Path) -> Iterator[Callable[..., QAServer]]:
-    started: list[QAServer] = []
-
-    def factory(folder: Path, state_dir: Path | None = None, *args: str) -> QAServer:
-        server = start_server(folder, state_dir or tmp_path / "state", *args)
-        started.append(server)
-        return server
-
-    yield factory
-    for server in started:
-        server.client.close()
-        if server.up.proc.poll() is None:
-            server.up.kill()
+    stop_servers(started)

@@ -4,6 +4,9 @@
 returns a `QAServer`: its stdout and stderr are drained by threads into `lines` (so a chatty run
 can never block on a full pipe), `client` is an httpx client with the HC3 credentials.
 `write_project(folder, files)` writes QuickApp files; `wait_for` polls a predicate.
+`stop_servers(servers)` closes their clients and kills (by PID) those still running; the
+`qa_server(folder, state_dir=None, *args)` fixture (per test) is shared by the conftest.py files that
+import it.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 
@@ -90,3 +94,24 @@ def start_server(folder: Path, state_dir: Path, *args: str) -> QAServer:
     for stream in (up.proc.stdout, up.proc.stderr):
         threading.Thread(target=_drain, args=(stream, server.lines), daemon=True).start()
     return server
+
+
+def stop_servers(servers: Iterable[QAServer]) -> None:
+    """Close each server's client and kill its `plua2 up` (by PID) if it still runs."""
+    for server in servers:
+        server.client.close()
+        if server.up.proc.poll() is None:
+            server.up.kill()
+
+
+@pytest.fixture
+def qa_server(tmp_path: Path) -> Iterator[Callable[..., QAServer]]:
+    started: list[QAServer] = []
+
+    def factory(folder: Path, state_dir: Path | None = None, *args: str) -> QAServer:
+        server = start_server(folder, state_dir or tmp_path / "state", *args)
+        started.append(server)
+        return server
+
+    yield factory
+    stop_servers(started)
