@@ -43,6 +43,8 @@ from ..fibaro_api.quickapp_errors import QuickAppSourceError
 from ..fibaro_api.quickapp_project import load_quickapp
 from ..fibaro_api.quickapp_source import QuickAppSource, read_text
 from ..fibaro_api.quickapps import create_quickapp, file_entry
+from . import folder_ids
+from .folder_ids import assign_ids, install_file
 
 __all__ = [
     "ORIGIN_KIND",
@@ -159,27 +161,12 @@ def install_quickapp(
     """Install one QuickApp file as `install_folder` would: its device id (None if it could not
     install) and problem lines. `others`: the folder's other QuickApp file names (their ids stay
     theirs)."""
-    problems: list[str] = []
-    origins = stored_origins(home)
-    claimed = {origins[other]: other for other in others if other in origins and other != key}
-    device_id = _assign_ids(home, [(key, source)], origins, problems, claimed).get(key)
-    if device_id is None:
-        return None, problems
-    try:
-        _install(home, device_id, source)
-    except HC3Error as error:
-        return None, [*problems, f"{source.path}: {error.message}"]
-    if origins.get(key) != device_id:
-        home.persist(ORIGIN_KIND, key, device_id)
-    return device_id, problems
+    return install_file(home, ORIGIN_KIND, key, source, others, _assign_ids, _install)
 
 
 def stored_origins(home: Home) -> dict[str, int]:
     """File name (relative to the folder) -> the device id it was installed as."""
-    if home.store is None:
-        return {}
-    stored = home.store.load().objects.get(ORIGIN_KIND, {})
-    return {key: int(value) for key, value in stored.items() if isinstance(value, int)}
+    return folder_ids.stored_origins(home, ORIGIN_KIND)
 
 
 def _assign_ids(
@@ -189,41 +176,16 @@ def _assign_ids(
     problems: list[str],
     taken: dict[int, str] | None = None,
 ) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    claimed: dict[int, str] = dict(taken or {})
-
-    def usable(device_id: int, key: str, source: QuickAppSource) -> bool:
+    def not_a_quickapp(device_id: int) -> str | None:
         device = home.devices.find(device_id)
         if device is not None and "quickApp" not in device.interfaces:
-            problems.append(f"{source.path}: id {device_id} belongs to device "
-                            f"'{device.dto.get('name')}', which is not a QuickApp")  # fmt: skip
-            return False
-        if device_id in claimed:
-            problems.append(
-                f"{source.path}: id {device_id} is already used by {claimed[device_id]}"
-            )
-            return False
-        return True
+            return f"belongs to device '{device.dto.get('name')}', which is not a QuickApp"
+        return None
 
-    for key, source in sources:  # 1. --%%id
-        if source.device_id is not None and usable(source.device_id, key, source):
-            ids[key] = claimed_id = source.device_id
-            claimed[claimed_id] = key
-    for key, source in sources:  # 2. the id of an earlier run
-        stored = origins.get(key)
-        if source.device_id is None and stored is not None and stored not in claimed:
-            device = home.devices.find(stored)
-            if device is None or "quickApp" in device.interfaces:
-                ids[key] = stored
-                claimed[stored] = key
-    for key, source in sources:  # 3. a new id
-        if source.device_id is None and key not in ids:
-            new_id = home.next_id("quickApp")
-            while new_id in claimed:
-                new_id = home.next_id("quickApp")
-            ids[key] = new_id
-            claimed[new_id] = key
-    return ids
+    files = [(key, source.device_id, source.path) for key, source in sources]
+    return assign_ids(
+        home, files, origins, problems, id_kind="quickApp", refuse=not_a_quickapp, taken=taken
+    )
 
 
 def _install(home: Home, device_id: int, source: QuickAppSource) -> None:

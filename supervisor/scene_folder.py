@@ -31,6 +31,7 @@ from typing import Any
 from ..fibaro_api.errors import HC3Error
 from ..fibaro_api.home import Home
 from ..fibaro_api.scene_source import SCENE_SUFFIX, SceneSource, SceneSourceError, parse_scene_file
+from .folder_ids import assign_ids, install_file, stored_origins
 
 __all__ = [
     "SCENE_ORIGIN_KIND",
@@ -78,7 +79,7 @@ def install_scenes(home: Home, folder: Path) -> FolderScenes:
             continue
         result.warnings.extend(source.warnings)
         sources.append((path.name, source))
-    origins = _stored_origins(home)
+    origins = scene_origins(home)
     ids = _assign_ids(home, sources, origins, result.problems)
     for key, source in sources:
         scene_id = ids.get(key)
@@ -100,31 +101,12 @@ def install_scene(
 ) -> tuple[int | None, list[str]]:
     """Install one scene file as `install_scenes` would: its scene id (None if it could not
     install) and problem lines. `others`: the folder's other scene file names."""
-    problems: list[str] = []
-    origins = _stored_origins(home)
-    taken = {origins[other]: other for other in others if other in origins and other != key}
-    scene_id = _assign_ids(home, [(key, source)], origins, problems, taken).get(key)
-    if scene_id is None:
-        return None, problems
-    try:
-        _install(home, scene_id, source)
-    except HC3Error as error:
-        return None, [*problems, f"{source.path}: {error.message}"]
-    if origins.get(key) != scene_id:
-        home.persist(SCENE_ORIGIN_KIND, key, scene_id)
-    return scene_id, problems
+    return install_file(home, SCENE_ORIGIN_KIND, key, source, others, _assign_ids, _install)
 
 
 def scene_origins(home: Home) -> dict[str, int]:
     """File name (relative to the folder) -> the scene id it was installed as."""
-    return _stored_origins(home)
-
-
-def _stored_origins(home: Home) -> dict[str, int]:
-    if home.store is None:
-        return {}
-    stored = home.store.load().objects.get(SCENE_ORIGIN_KIND, {})
-    return {key: int(value) for key, value in stored.items() if isinstance(value, int)}
+    return stored_origins(home, SCENE_ORIGIN_KIND)
 
 
 def _assign_ids(
@@ -134,32 +116,18 @@ def _assign_ids(
     problems: list[str],
     taken: dict[int, str] | None = None,
 ) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    claimed: dict[int, str] = dict(taken or {})
-    for key, source in sources:  # 1. --%%id
-        if source.scene_id is None:
-            continue
-        if source.scene_id in claimed:
-            problems.append(f"{source.path}: scene id {source.scene_id} is already used by "
-                            f"{claimed[source.scene_id]}")  # fmt: skip
-            continue
-        ids[key] = source.scene_id
-        claimed[source.scene_id] = key
-    for key, source in sources:  # 2. the id of an earlier run
-        stored = origins.get(key)
-        if source.scene_id is None and stored is not None and stored not in claimed:
-            ids[key] = stored
-            claimed[stored] = key
     taken_by_files = set(origins.values())
-    for key, source in sources:  # 3. a new id
-        if key in ids or source.scene_id is not None:
-            continue
-        new_id = home.next_id("scene")
-        while new_id in claimed or new_id in home.scenes.scenes or new_id in taken_by_files:
-            new_id = home.next_id("scene")
-        ids[key] = new_id
-        claimed[new_id] = key
-    return ids
+    files = [(key, source.scene_id, source.path) for key, source in sources]
+    return assign_ids(
+        home,
+        files,
+        origins,
+        problems,
+        id_kind="scene",
+        label="scene id",
+        in_use=lambda new_id: new_id in home.scenes.scenes or new_id in taken_by_files,
+        taken=taken,
+    )
 
 
 def _room_id(home: Home, source: SceneSource) -> int | None:
