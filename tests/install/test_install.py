@@ -23,17 +23,19 @@ def test_a_plain_pip_install_runs_scripts_and_quickapps_from_the_checkout_root(
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
-    # The dependencies (and the build backend) come from this interpreter's site-packages, added
-    # as a plain path: no download in a test, and none of the .pth files there run, so a
-    # developer's editable install of plua2 cannot stand in for the installed copy.
+    # The dependencies come from this interpreter's site-packages, added as a plain path: none of
+    # the .pth files there run, so a developer's editable install of plua2 cannot stand in for
+    # the installed copy.
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     host_site = sysconfig.get_paths()["purelib"]
     Path(site, "host-site-packages.pth").write_text(host_site + "\n")
+    # built as a user's `pip install .` builds it: in an isolated build environment with the
+    # setuptools that pyproject.toml asks for (from the package index, like the README's command)
     install = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
-               "--no-deps", "--no-build-isolation", "."]  # fmt: skip
+               "--no-deps", "."]  # fmt: skip
     subprocess.run(install, cwd=ROOT, check=True, capture_output=True, timeout=300)
     plua2 = str(env_dir / "bin" / "plua2")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
