@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .device_types import hierarchy
+from .device_types import type_ancestry
 from .errors import BadRequest
 
 __all__ = ["matching"]
@@ -65,7 +65,7 @@ def _check(spec: Any) -> Any:
         return lambda dto: all(v in dto.get("properties", {}) for v in values)
     if name == "isTypeOf":
         wanted = set(values)
-        return lambda dto: bool(wanted & _ancestry(str(dto.get("type", ""))))
+        return lambda dto: bool(wanted & type_ancestry(str(dto.get("type", ""))))
     if name == "property":
         if len(values) != 2 or not isinstance(values[0], str):
             raise BadRequest("the 'property' filter takes [name, value]")
@@ -82,21 +82,3 @@ def _same(actual: Any, wanted: Any) -> bool:
     if isinstance(actual, int | float) and isinstance(wanted, str):
         return str(actual) == wanted
     return bool(actual == wanted)
-
-
-_PARENTS: dict[str, str] = {}
-
-
-def _ancestry(device_type: str) -> set[str]:
-    """The type and every type above it in the device hierarchy."""
-    if not _PARENTS:
-        stack = [(hierarchy(), "")]
-        while stack:
-            node, parent = stack.pop()
-            _PARENTS[node["type"]] = parent
-            stack.extend((child, node["type"]) for child in node["children"])
-    out, current = set(), device_type
-    while current and current not in out:
-        out.add(current)
-        current = _PARENTS.get(current, "")
-    return out

@@ -16,6 +16,7 @@ logs a warning line on the console.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 __all__ = ["TEMPLATES", "DeviceTemplate", "hierarchy", "run_builtin_action", "template_for"]
@@ -144,14 +145,31 @@ _BASE_PARENTS = {
 }
 
 
-def hierarchy() -> dict[str, Any]:
-    """GET /api/devices/hierarchy: `{type, children}` from com.fibaro.device down, built from the
-    templates' baseType links (what `QuickAppBase:isTypeOf` and `getHierarchy()` read)."""
+@functools.cache
+def type_parents() -> dict[str, str]:
+    """Each known device type's parent type: the templates' baseType links and `_BASE_PARENTS`.
+    (Cached: treat the answer as read-only.)"""
     parents = dict(_BASE_PARENTS)
     for device_type, template in TEMPLATES.items():
         parents[device_type] = template["baseType"] or ROOT_TYPE
+    return parents
+
+
+def type_ancestry(device_type: str) -> set[str]:
+    """The type and every type above it, up to com.fibaro.device as far as the links go."""
+    parents = type_parents()
+    out, current = set(), device_type
+    while current and current not in out:
+        out.add(current)
+        current = parents.get(current, "")
+    return out
+
+
+def hierarchy() -> dict[str, Any]:
+    """GET /api/devices/hierarchy: `{type, children}` from com.fibaro.device down, built from
+    `type_parents` (what `QuickAppBase:isTypeOf` and `getHierarchy()` read)."""
     children: dict[str, list[str]] = {}
-    for device_type, parent in parents.items():
+    for device_type, parent in type_parents().items():
         children.setdefault(parent, []).append(device_type)
 
     def node(device_type: str) -> dict[str, Any]:
